@@ -6,7 +6,7 @@ SHELL := /usr/bin/env bash
 
 GO ?= go
 # Fuzz targets run briefly in `make test`: package and target, separated by a colon.
-FUZZ_TARGETS ?=
+FUZZ_TARGETS ?= ./internal/simulator:FuzzRESTRequestDecoding ./internal/simulator/actions:FuzzActionsRequestDecoding
 FUZZ_TIME ?= 10s
 TEST_TIMEOUT ?= 40m
 
@@ -50,6 +50,7 @@ test: check-generated lint ## Unit, contract, fuzz and integration tests on the 
 	@kubeconfig="$$(cluster/up.sh | tail -n1)"; \
 	echo "cluster: $$kubeconfig"; \
 	ARC_KUBECONFIG="$$kubeconfig" $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	cd apis/crdcheck && $(GO) test -count=1 ./...
 	@for target in $(FUZZ_TARGETS); do \
 		pkg="$${target%%:*}"; fn="$${target##*:}"; \
 		echo "fuzz $$fn in $$pkg for $(FUZZ_TIME)"; \

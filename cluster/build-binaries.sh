@@ -6,6 +6,10 @@
 # by the tools module's go.mod, go.sum and the Go version, so every clone of the
 # repository on this machine shares them and a second run builds nothing.
 #
+# Usage: build-binaries.sh [crossplane]. Without arguments it builds the cluster's
+# binaries; with "crossplane" the Crossplane CLI (tools module cluster/tools/crossplane),
+# which only packaging needs.
+#
 # Prints the binary folder as its last line.
 set -euo pipefail
 
@@ -47,6 +51,17 @@ build_module() {
 	log "${name}: built in $((SECONDS - start))s"
 }
 
+# One folder with every binary, for kwokctl's flags and for people.
+bin="${cache_dir}/bin/current"
+mkdir -p "${bin}"
+
+if [[ "${1:-}" == "crossplane" ]]; then
+	build_module crossplane github.com/crossplane/cli/v2/cmd/crossplane
+	ln -sf "$(binary_dir crossplane)/crossplane" "${bin}/crossplane"
+	echo "${bin}"
+	exit 0
+fi
+
 build_module kubernetes \
 	k8s.io/kubernetes/cmd/kube-apiserver \
 	k8s.io/kubernetes/cmd/kube-controller-manager \
@@ -55,9 +70,6 @@ build_module kubernetes \
 build_module etcd .
 build_module kwok sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 
-# One folder with every binary, for kwokctl's flags and for people.
-bin="${cache_dir}/bin/current"
-mkdir -p "${bin}"
 ln -sf "$(binary_dir kubernetes)/kube-apiserver" "${bin}/kube-apiserver"
 ln -sf "$(binary_dir kubernetes)/kube-controller-manager" "${bin}/kube-controller-manager"
 ln -sf "$(binary_dir kubernetes)/kube-scheduler" "${bin}/kube-scheduler"

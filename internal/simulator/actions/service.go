@@ -50,6 +50,14 @@ type Directory interface {
 	TenantsForRepository(repo string) []string
 }
 
+// WorkflowPolicy may be implemented by a Directory whose runner groups can be
+// restricted to workflows (restricted_to_workflows, selected_workflows). When it
+// is, a job matches a scale set only if its workflow ref is allowed in the scale
+// set's group (PROTOCOL.md §5.4).
+type WorkflowPolicy interface {
+	WorkflowAllowed(tenant string, groupID int64, workflowRef string) bool
+}
+
 // Group is a runner group as the Actions Service reports it.
 type Group struct {
 	ID        int64
@@ -75,6 +83,13 @@ type Config struct {
 	// are deleted: a test that moves Clock a day forward must not end every
 	// listener's session.
 	SessionIdleTimeout time.Duration
+	// AssignTimeout takes a request back from a scale set when no runner of it
+	// started the job this long after the assignment (JobCompleted, canceled,
+	// then a new request for the same job), up to maxReassign times with the
+	// timeout doubling each time (PROTOCOL.md §5.2). Zero, the default, keeps
+	// assignments until QueueExpiry: pods of a slow test cluster must not lose
+	// their jobs.
+	AssignTimeout time.Duration
 	// AutoAssign selects the github.com-like mode of PROTOCOL.md §5.2: requests are
 	// assigned to the lowest matching scale set id with free capacity, without
 	// JobAvailable or acquirejobs. The default is the GHES-like acquire mode.
@@ -93,6 +108,10 @@ const (
 	defaultAdminTokenTTL   = 60 * time.Minute
 	defaultMQTokenTTL      = 50 * time.Minute
 	defaultQueueExpiry     = 24 * time.Hour
+
+	// maxReassign bounds the unassignments of AssignTimeout; after the last one
+	// the request stays assigned until QueueExpiry.
+	maxReassign = 3
 
 	// unlimitedCapacity is what a listener without maxRunners sends, and what a
 	// scale set has before its first poll or when the header is absent.

@@ -1,0 +1,103 @@
+package simclient
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/arc-crossplane/provider-github-arc/internal/simulator"
+)
+
+// The admin API's types are the simulator's own.
+type (
+	// Setup declares organizations, repositories, enterprises, PATs and Apps.
+	Setup = simulator.Setup
+	// SetupResult describes the tenants and repositories a Setup touched.
+	SetupResult = simulator.SetupResult
+	// TenantInfo describes one tenant.
+	TenantInfo = simulator.TenantInfo
+	// Faults are the faults and knobs in force.
+	Faults = simulator.Faults
+	// Counters are the call counts per endpoint.
+	Counters = simulator.Counters
+	// Duration is a JSON duration ("90s").
+	Duration = simulator.Duration
+)
+
+// Setup adds organizations, repositories, enterprises, PATs and Apps.
+func (c *Client) Setup(ctx context.Context, setup Setup) (SetupResult, error) {
+	var out SetupResult
+	err := c.do(ctx, http.MethodPost, "/_sim/tenants", setup, &out)
+	return out, err
+}
+
+// Tenants lists every tenant.
+func (c *Client) Tenants(ctx context.Context) ([]TenantInfo, error) {
+	var out simulator.TenantsResponse
+	err := c.do(ctx, http.MethodGet, "/_sim/tenants", nil, &out)
+	return out.Tenants, err
+}
+
+// Faults reads the faults in force.
+func (c *Client) Faults(ctx context.Context) (Faults, error) {
+	var out Faults
+	err := c.do(ctx, http.MethodGet, "/_sim/faults", nil, &out)
+	return out, err
+}
+
+// SetFaults replaces the faults in force.
+func (c *Client) SetFaults(ctx context.Context, f Faults) error {
+	return c.do(ctx, http.MethodPost, "/_sim/faults", f, nil)
+}
+
+// UpdateFaults reads the faults in force, lets change edit them and writes them back.
+// It is not atomic against other writers; tests own their simulator.
+func (c *Client) UpdateFaults(ctx context.Context, change func(*Faults)) error {
+	f, err := c.Faults(ctx)
+	if err != nil {
+		return err
+	}
+	change(&f)
+	return c.SetFaults(ctx, f)
+}
+
+// ExpireTokens makes every installation, registration, admin and message-queue token
+// issued so far invalid.
+func (c *Client) ExpireTokens(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/_sim/tokens/expire", nil, nil)
+}
+
+// ResetRateLimits empties every rate-limit bucket's usage.
+func (c *Client) ResetRateLimits(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/_sim/ratelimits/reset", nil, nil)
+}
+
+// Now reads the simulated time.
+func (c *Client) Now(ctx context.Context) (time.Time, error) {
+	var out simulator.ClockResponse
+	err := c.do(ctx, http.MethodGet, "/_sim/clock", nil, &out)
+	return out.Now, err
+}
+
+// AdvanceClock moves the simulated clock forward by d and returns the new time.
+func (c *Client) AdvanceClock(ctx context.Context, d time.Duration) (time.Time, error) {
+	var out simulator.ClockResponse
+	err := c.do(ctx, http.MethodPost, "/_sim/clock", simulator.ClockRequest{Advance: Duration(d)}, &out)
+	return out.Now, err
+}
+
+// Counters reads the call counts per endpoint.
+func (c *Client) Counters(ctx context.Context) (Counters, error) {
+	var out Counters
+	err := c.do(ctx, http.MethodGet, "/_sim/counters", nil, &out)
+	return out, err
+}
+
+// ResetCounters sets every count to zero.
+func (c *Client) ResetCounters(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/_sim/counters/reset", nil, nil)
+}
+
+// HTTPClient is the client's HTTP client. It trusts the simulator's CA, so tests can
+// call GitHub's routes with it directly.
+func (c *Client) HTTPClient() *http.Client { return c.http }
