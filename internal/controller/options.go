@@ -1,0 +1,227 @@
+/*
+Copyright 2026 The provider-github-arc Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller holds what every controller of the provider shares: the
+// options each package's Setup takes, and the client factories through which
+// controllers reach GitHub (and tests replace GitHub).
+package controller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	xpcontroller "github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+
+	"github.com/arc-crossplane/provider-github-arc/internal/clients"
+	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
+	ghclient "github.com/arc-crossplane/provider-github-arc/internal/clients/github"
+)
+
+// DefaultListenerImage is the listener image when --listener-image is not
+// given: the listener built from the same source as this provider.
+const DefaultListenerImage = "ghcr.io/arc-crossplane/provider-github-arc-listener:v0.1.0"
+
+// A GitHubClientFactory returns a client of GitHub's REST API for runner
+// groups, for one resolved provider configuration.
+type GitHubClientFactory func(ctx context.Context, cfg *clients.Config) (ghclient.RunnerGroupClient, error)
+
+// An ActionsClientFactory returns a client of the Actions Service for one
+// resolved provider configuration.
+type ActionsClientFactory func(ctx context.Context, cfg *clients.Config) (actions.Client, error)
+
+// Options configure every controller's Setup.
+//
+// The embedded crossplane-runtime options carry the Logger, PollInterval,
+// MaxConcurrentReconciles, GlobalRateLimiter, Features and the safe-start
+// Gate, and build controller-runtime's options (ForControllerRuntime).
+type Options struct {
+	xpcontroller.Options
+
+	// MaxReconcileRate is the number of reconciles per second the whole
+	// provider may start; GlobalRateLimiter enforces it. Kept here for
+	// controllers that size their own work (client QPS, queues) after it.
+	MaxReconcileRate int
+
+	// ListenerImage is the image of the listener pods the
+	// AutoscalingListener controller creates.
+	ListenerImage string
+
+	// GitHubClientFactory builds REST clients; nil means NewGitHubClient.
+	// Tests replace it with a fake.
+	GitHubClientFactory GitHubClientFactory
+
+	// ActionsClientFactory builds Actions Service clients; nil means
+	// NewActionsClient. Tests replace it with a fake.
+	ActionsClientFactory ActionsClientFactory
+}
+
+// WithDefaults returns o with crossplane-runtime's defaults for whatever was
+// left unset, so that a Setup given partial Options (a test's, say) neither
+// panics on a nil logger nor stops polling for drift.
+func (o Options) WithDefaults() Options {
+	d := xpcontroller.DefaultOptions()
+	if o.Logger == nil {
+		o.Logger = d.Logger
+	}
+	if o.GlobalRateLimiter == nil {
+		o.GlobalRateLimiter = d.GlobalRateLimiter
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = d.PollInterval
+	}
+	if o.MaxConcurrentReconciles <= 0 {
+		o.MaxConcurrentReconciles = d.MaxConcurrentReconciles
+	}
+	if o.Features == nil {
+		o.Features = d.Features
+	}
+	if o.ListenerImage == "" {
+		o.ListenerImage = DefaultListenerImage
+	}
+	return o
+}
+
+// GitHubClient returns the REST client factory to use.
+func (o Options) GitHubClient() GitHubClientFactory {
+	if o.GitHubClientFactory != nil {
+		return o.GitHubClientFactory
+	}
+	return NewGitHubClient
+}
+
+// ActionsClient returns the Actions Service client factory to use.
+func (o Options) ActionsClient() ActionsClientFactory {
+	if o.ActionsClientFactory != nil {
+		return o.ActionsClientFactory
+	}
+	return NewActionsClient
+}
+
+// Controllers fail a call fast and let the reconciler's rate limiter back off,
+// rather than wait inside a reconcile through the library's long retries.
+const (
+	controllerCallTimeout = 30 * time.Second
+	controllerRetries     = 1
+	controllerRetryWait   = 2 * time.Second
+)
+
+// Clients are cached per configuration. A GitHub App client holds its
+// installation token and an Actions Service client its admin token: building
+// one per reconcile would mint a token per reconcile, which a burst of
+// hundreds of runners turns into a rate limit. A rotated credential changes
+// the key, so it gets a fresh client.
+//
+// The scaleset library's client runs one call at a time (a mutex guards every
+// public call, retries included), so each configuration gets a few Actions
+// Service clients, used in turn, for reconciles to run side by side.
+// go-github's client is safe for concurrent use: one is enough.
+var (
+	githubClients  = newClientCache[ghclient.RunnerGroupClient](1)
+	actionsClients = newClientCache[actions.Client](actionsClientsPerConfig)
+)
+
+// actionsClientsPerConfig is the number of Actions Service clients, and so of
+// concurrent calls, per configuration.
+const actionsClientsPerConfig = 8
+
+// NewGitHubClient returns a (cached) go-github client for cfg.
+func NewGitHubClient(_ context.Context, cfg *clients.Config) (ghclient.RunnerGroupClient, error) {
+	return githubClients.get(cfg, func() (ghclient.RunnerGroupClient, error) {
+		c, err := cfg.GitHubClientConfig()
+		if err != nil {
+			return nil, err
+		}
+		c.Timeout = controllerCallTimeout
+		return ghclient.New(c)
+	})
+}
+
+// NewActionsClient returns a (cached) Actions Service client for cfg.
+func NewActionsClient(_ context.Context, cfg *clients.Config) (actions.Client, error) {
+	return actionsClients.get(cfg, func() (actions.Client, error) {
+		c := cfg.ActionsClientConfig()
+		c.Timeout = controllerCallTimeout
+		c.Retry = &actions.Retry{Max: controllerRetries, WaitMax: controllerRetryWait}
+		return actions.New(c)
+	})
+}
+
+// maxCachedConfigs bounds the cache; past it the cache starts over, which
+// costs one token per configuration and never a wrong client.
+const maxCachedConfigs = 512
+
+type clientCache[T any] struct {
+	mu    sync.Mutex
+	size  int
+	pools map[string]*clientPool[T]
+}
+
+// clientPool holds up to size clients of one configuration, handed out in
+// turn.
+type clientPool[T any] struct {
+	clients []T
+	next    int
+}
+
+func newClientCache[T any](size int) *clientCache[T] {
+	return &clientCache[T]{size: size, pools: map[string]*clientPool[T]{}}
+}
+
+func (c *clientCache[T]) get(cfg *clients.Config, build func() (T, error)) (T, error) {
+	key := cacheKey(cfg)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pools[key]
+	if !ok {
+		if len(c.pools) >= maxCachedConfigs {
+			c.pools = map[string]*clientPool[T]{}
+		}
+		p = &clientPool[T]{}
+		c.pools[key] = p
+	}
+	if len(p.clients) < c.size {
+		// Building a client makes no call: tokens are fetched on first use.
+		cl, err := build()
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		p.clients = append(p.clients, cl)
+		return cl, nil
+	}
+	cl := p.clients[p.next%len(p.clients)]
+	p.next++
+	return cl, nil
+}
+
+// cacheKey is a digest of every field of cfg, so that no credential is kept
+// as a map key in clear.
+func cacheKey(cfg *clients.Config) string {
+	h := sha256.New()
+	for _, f := range [][]byte{
+		[]byte(cfg.ConfigURL), []byte(cfg.Token), []byte(strconv.FormatInt(cfg.AppID, 10)), []byte(cfg.ClientID),
+		[]byte(strconv.FormatInt(cfg.InstallationID, 10)), cfg.PrivateKey, cfg.CABundle,
+	} {
+		_, _ = fmt.Fprintf(h, "%d:", len(f))
+		_, _ = h.Write(f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
