@@ -1,0 +1,129 @@
+package listener
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+
+	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
+)
+
+// RunnerJob is what the listener records on an EphemeralRunner when the
+// service reports that the runner started a job.
+type RunnerJob struct {
+	JobRequestID      int64
+	JobID             string
+	JobRepositoryName string
+	JobWorkflowRef    string
+	JobDisplayName    string
+	WorkflowRunID     int64
+	JobStartedAt      time.Time
+}
+
+// Kube is all the listener does in Kubernetes. Its Role (contract 3) grants
+// patch on its one EphemeralRunnerSet and on ephemeralrunners/status of its
+// namespace, and nothing else: the listener never reads.
+type Kube interface {
+	// PatchReplicas merge-patches spec.replicas and spec.patchID of the
+	// listener's EphemeralRunnerSet.
+	PatchReplicas(ctx context.Context, replicas int, patchID int64) error
+	// PatchRunnerJob merge-patches the job fields into the status of the
+	// EphemeralRunner named runnerName, in the set's namespace. A runner
+	// that does not exist gives an error for which apierrors.IsNotFound
+	// holds.
+	PatchRunnerJob(ctx context.Context, runnerName string, job RunnerJob) error
+}
+
+const (
+	errNewKubeClient = "cannot create Kubernetes client"
+	errPatchReplicas = "cannot patch replicas of EphemeralRunnerSet"
+	errPatchRunner   = "cannot patch job status of EphemeralRunner"
+	errEncodePatch   = "cannot encode patch"
+)
+
+var (
+	ephemeralRunnerSets = v1alpha1.SchemeGroupVersion.WithResource("ephemeralrunnersets")
+	ephemeralRunners    = v1alpha1.SchemeGroupVersion.WithResource("ephemeralrunners")
+)
+
+// DynamicKube is Kube over client-go's dynamic client, which needs neither
+// discovery nor a cache, so nothing but the two patches reaches the API
+// server.
+type DynamicKube struct {
+	client    dynamic.Interface
+	namespace string
+	setName   string
+}
+
+var _ Kube = (*DynamicKube)(nil)
+
+// NewDynamicKube returns a Kube for the EphemeralRunnerSet namespace/setName,
+// authenticated as cfg says (in a pod: the listener's ServiceAccount token).
+func NewDynamicKube(cfg *rest.Config, namespace, setName string) (*DynamicKube, error) {
+	c, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errNewKubeClient, err)
+	}
+	return &DynamicKube{client: c, namespace: namespace, setName: setName}, nil
+}
+
+// replicasPatch is spec.replicas and spec.patchID without omitempty: 0 is a
+// value the listener means to write.
+type replicasPatch struct {
+	Spec struct {
+		Replicas int   `json:"replicas"`
+		PatchID  int64 `json:"patchID"`
+	} `json:"spec"`
+}
+
+// PatchReplicas implements Kube.
+func (k *DynamicKube) PatchReplicas(ctx context.Context, replicas int, patchID int64) error {
+	var p replicasPatch
+	p.Spec.Replicas, p.Spec.PatchID = replicas, patchID
+	return k.patch(ctx, ephemeralRunnerSets, k.setName, p, errPatchReplicas)
+}
+
+// runnerJobPatch uses the API type's own json names, so a renamed field
+// cannot go unnoticed; empty fields stay out of the patch.
+type runnerJobPatch struct {
+	Status v1alpha1.EphemeralRunnerStatus `json:"status"`
+}
+
+// PatchRunnerJob implements Kube.
+func (k *DynamicKube) PatchRunnerJob(ctx context.Context, runnerName string, job RunnerJob) error {
+	return k.patch(ctx, ephemeralRunners, runnerName, runnerJobPatchFor(job), errPatchRunner, "status")
+}
+
+func runnerJobPatchFor(job RunnerJob) runnerJobPatch {
+	p := runnerJobPatch{Status: v1alpha1.EphemeralRunnerStatus{
+		JobRequestID:      job.JobRequestID,
+		JobID:             job.JobID,
+		JobRepositoryName: job.JobRepositoryName,
+		JobWorkflowRef:    job.JobWorkflowRef,
+		JobDisplayName:    job.JobDisplayName,
+		WorkflowRunID:     job.WorkflowRunID,
+	}}
+	if !job.JobStartedAt.IsZero() {
+		t := metav1.NewTime(job.JobStartedAt)
+		p.Status.JobStartedAt = &t
+	}
+	return p
+}
+
+func (k *DynamicKube) patch(ctx context.Context, res schema.GroupVersionResource, name string, patch any, errMsg string, subresources ...string) error {
+	body, err := json.Marshal(patch)
+	if err != nil {
+		return fmt.Errorf("%s %s/%s: %s: %w", errMsg, k.namespace, name, errEncodePatch, err)
+	}
+	if _, err := k.client.Resource(res).Namespace(k.namespace).Patch(ctx, name, types.MergePatchType, body, metav1.PatchOptions{}, subresources...); err != nil {
+		return fmt.Errorf("%s %s/%s: %w", errMsg, k.namespace, name, err)
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package listener
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The patches are merge patches: what they hold is what they change. Zero
+// replicas and patchID must be written; empty job fields must not (they would
+// erase what the controller wrote).
+func TestPatchBodies(t *testing.T) {
+	replicas := func(n int, id int64) any {
+		var p replicasPatch
+		p.Spec.Replicas, p.Spec.PatchID = n, id
+		return p
+	}
+	cases := map[string]struct {
+		reason string
+		patch  any
+		want   string
+	}{
+		"Replicas": {
+			reason: "replicas and patchID go under spec",
+			patch:  replicas(5, 1795959310003),
+			want:   `{"spec":{"replicas":5,"patchID":1795959310003}}`,
+		},
+		"ZeroReplicas": {
+			reason: "scaling to zero with the full-reconcile patchID writes both zeros",
+			patch:  replicas(0, 0),
+			want:   `{"spec":{"replicas":0,"patchID":0}}`,
+		},
+		"RunnerJob": {
+			reason: "every job field under status, with the API's json names",
+			patch: runnerJobPatchFor(RunnerJob{
+				JobRequestID: 11, JobID: "job-11", JobRepositoryName: "octo/app",
+				JobWorkflowRef: "octo/app/.github/workflows/ci.yml@refs/heads/main", JobDisplayName: "build",
+				WorkflowRunID: 911, JobStartedAt: time.Date(2026, 11, 29, 12, 0, 3, 0, time.UTC),
+			}),
+			want: `{"status":{"jobRequestId":11,"jobId":"job-11","jobRepositoryName":"octo/app",` +
+				`"jobWorkflowRef":"octo/app/.github/workflows/ci.yml@refs/heads/main","jobDisplayName":"build",` +
+				`"workflowRunId":911,"jobStartedAt":"2026-11-29T12:00:03Z"}}`,
+		},
+		"RunnerJobWithoutTimes": {
+			reason: "an unknown start time is left out, not written as year 1",
+			patch:  runnerJobPatchFor(RunnerJob{JobRequestID: 3, JobID: "j"}),
+			want:   `{"status":{"jobRequestId":3,"jobId":"j"}}`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.Marshal(tc.patch)
+			if err != nil {
+				t.Fatalf("marshal: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, string(got)); diff != "" {
+				t.Errorf("%s\npatch: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,604 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/actions/scaleset"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// testDeadline bounds every wait of these tests; they finish in milliseconds
+// when the code works.
+const testDeadline = 10 * time.Second
+
+// calls records what the listener did, in order, across fakes.
+type calls struct {
+	mu  sync.Mutex
+	log []string
+}
+
+func (c *calls) add(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log = append(c.log, fmt.Sprintf(format, args...))
+}
+
+func (c *calls) all() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string{}, c.log...)
+}
+
+// matching returns the recorded calls that start with prefix.
+func (c *calls) matching(prefix string) []string {
+	var out []string
+	for _, s := range c.all() {
+		if strings.HasPrefix(s, prefix) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fakeSession is a message queue with the service's redelivery rule: GET
+// returns the oldest undeleted message above lastMessageId. With nothing to
+// return it answers "no message" emptyPolls times, then reports that it is
+// idle and blocks until the poll's context ends.
+type fakeSession struct {
+	calls *calls
+	name  string
+	stats scaleset.RunnerScaleSetStatistic
+
+	mu         sync.Mutex
+	pending    []*scaleset.RunnerScaleSetMessage
+	emptyPolls int
+	getErrs    []error
+	// acquirable, when set, is what acquirejobs hands over of the ids asked.
+	acquirable map[int64]bool
+
+	idle     chan struct{}
+	idleOnce sync.Once
+}
+
+func newFakeSession(c *calls, name string, stats scaleset.RunnerScaleSetStatistic, msgs ...*scaleset.RunnerScaleSetMessage) *fakeSession {
+	return &fakeSession{calls: c, name: name, stats: stats, pending: msgs, idle: make(chan struct{})}
+}
+
+func (s *fakeSession) GetMessage(ctx context.Context, last, capacity int) (*scaleset.RunnerScaleSetMessage, error) {
+	s.calls.add("%s get last=%d capacity=%d", s.name, last, capacity)
+	s.mu.Lock()
+	if len(s.getErrs) > 0 {
+		err := s.getErrs[0]
+		s.getErrs = s.getErrs[1:]
+		s.mu.Unlock()
+		return nil, err
+	}
+	for _, m := range s.pending {
+		if m.MessageID > last {
+			s.mu.Unlock()
+			return m, nil
+		}
+	}
+	if s.emptyPolls > 0 {
+		s.emptyPolls--
+		s.mu.Unlock()
+		return nil, nil
+	}
+	s.mu.Unlock()
+	s.idleOnce.Do(func() { close(s.idle) })
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (s *fakeSession) DeleteMessage(_ context.Context, id int) error {
+	s.calls.add("%s delete %d", s.name, id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, m := range s.pending {
+		if m.MessageID == id {
+			s.pending = append(s.pending[:i], s.pending[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+func (s *fakeSession) AcquireJobs(_ context.Context, ids []int64) ([]int64, error) {
+	s.calls.add("%s acquire %v", s.name, ids)
+	if s.acquirable == nil {
+		return ids, nil
+	}
+	var out []int64
+	for _, id := range ids {
+		if s.acquirable[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+func (s *fakeSession) Session() scaleset.RunnerScaleSetSession {
+	stats := s.stats
+	return scaleset.RunnerScaleSetSession{SessionID: uuid.NewSHA1(uuid.Nil, []byte(s.name)), OwnerName: "pod", Statistics: &stats}
+}
+
+func (s *fakeSession) Close(ctx context.Context) error {
+	// The session must be deleted even though Run's context has ended.
+	s.calls.add("%s close ctxErr=%v", s.name, ctx.Err())
+	return nil
+}
+
+// fakeOpener hands out its results in order; past the end it fails.
+type fakeOpener struct {
+	calls   *calls
+	mu      sync.Mutex
+	results []any // SessionClient or error
+}
+
+func (o *fakeOpener) Open(context.Context) (SessionClient, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.results) == 0 {
+		o.calls.add("open: none left")
+		return nil, errors.New("no session left in the test script")
+	}
+	r := o.results[0]
+	o.results = o.results[1:]
+	switch v := r.(type) {
+	case SessionClient:
+		o.calls.add("open %s", v.(*fakeSession).name)
+		return v, nil
+	case error:
+		o.calls.add("open: %v", v)
+		return nil, v
+	}
+	panic("bad fakeOpener result")
+}
+
+func (o *fakeOpener) Reset() { o.calls.add("reset credentials") }
+
+// fakeKube records patches; failReplicas fails that many replica patches
+// first, and runners not in knownRunners do not exist.
+type fakeKube struct {
+	calls        *calls
+	mu           sync.Mutex
+	failReplicas int
+	knownRunners map[string]bool
+	jobs         map[string]RunnerJob
+}
+
+func (k *fakeKube) PatchReplicas(_ context.Context, replicas int, patchID int64) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.failReplicas > 0 {
+		k.failReplicas--
+		k.calls.add("kube replicas=%d patchID=%d: fails", replicas, patchID)
+		return errors.New("the API server is unavailable")
+	}
+	k.calls.add("kube replicas=%d patchID=%d", replicas, patchID)
+	return nil
+}
+
+func (k *fakeKube) PatchRunnerJob(_ context.Context, name string, job RunnerJob) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.knownRunners[name] {
+		k.calls.add("kube runner %s: not found", name)
+		return apierrors.NewNotFound(schema.GroupResource{Group: "runners.arc.crossplane.io", Resource: "ephemeralrunners"}, name)
+	}
+	k.calls.add("kube runner %s job request %d", name, job.JobRequestID)
+	if k.jobs == nil {
+		k.jobs = map[string]RunnerJob{}
+	}
+	k.jobs[name] = job
+	return nil
+}
+
+var (
+	t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+)
+
+func jobBase(req int64) scaleset.JobMessageBase {
+	return scaleset.JobMessageBase{
+		RunnerRequestID: req, RepositoryName: "app", OwnerName: "octo", JobID: fmt.Sprintf("job-%d", req),
+		JobWorkflowRef: "octo/app/.github/workflows/ci.yml@refs/heads/main", JobDisplayName: "build",
+		WorkflowRunID: 900 + req, EventName: "push",
+		QueueTime: t0, ScaleSetAssignTime: t0.Add(time.Second), RunnerAssignTime: t0.Add(3 * time.Second),
+	}
+}
+
+type batch struct {
+	available []int64
+	assigned  []int64
+	started   map[int64]string // request -> runner name
+	completed []int64
+}
+
+func message(id int, stats scaleset.RunnerScaleSetStatistic, b batch) *scaleset.RunnerScaleSetMessage {
+	m := &scaleset.RunnerScaleSetMessage{MessageID: id, Statistics: &stats}
+	for _, r := range b.available {
+		m.JobAvailableMessages = append(m.JobAvailableMessages, &scaleset.JobAvailable{JobMessageBase: jobBase(r)})
+	}
+	for _, r := range b.assigned {
+		m.JobAssignedMessages = append(m.JobAssignedMessages, &scaleset.JobAssigned{JobMessageBase: jobBase(r)})
+	}
+	for r, name := range b.started {
+		m.JobStartedMessages = append(m.JobStartedMessages, &scaleset.JobStarted{RunnerID: int(r), RunnerName: name, JobMessageBase: jobBase(r)})
+	}
+	for _, r := range b.completed {
+		base := jobBase(r)
+		base.FinishTime = base.RunnerAssignTime.Add(20 * time.Second)
+		m.JobCompletedMessages = append(m.JobCompletedMessages, &scaleset.JobCompleted{Result: "succeeded", RunnerID: int(r), RunnerName: fmt.Sprintf("runner-%d", r), JobMessageBase: base})
+	}
+	return m
+}
+
+func assigned(n int) scaleset.RunnerScaleSetStatistic {
+	return scaleset.RunnerScaleSetStatistic{TotalAssignedJobs: n}
+}
+
+// running starts a Listener over the fakes and returns a func that stops it
+// (as SIGTERM does) and waits for Run to return.
+func running(t *testing.T, o Options) (*Listener, func()) {
+	t.Helper()
+	o.RetryMin, o.RetryMax = time.Millisecond, 4*time.Millisecond
+	o.FirstPatchID = 100
+	l, err := New(o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(testDeadline):
+				t.Fatalf("Run did not return within %s of its context's end", testDeadline)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return l, stop
+}
+
+func waitIdle(t *testing.T, s *fakeSession) {
+	t.Helper()
+	select {
+	case <-s.idle:
+	case <-time.After(testDeadline):
+		t.Fatalf("session %s was not drained within %s", s.name, testDeadline)
+	}
+}
+
+// Every message is handled before it is deleted, and the next poll names the
+// last deleted message; the session is deleted when the listener stops.
+func TestMessagesAreDeletedAfterTheyAreHandled(t *testing.T) {
+	c := &calls{}
+	s := newFakeSession(c, "s1", assigned(0),
+		message(1, assigned(0), batch{available: []int64{11, 12}}),
+		message(2, assigned(2), batch{assigned: []int64{11, 12}}),
+		message(3, assigned(2), batch{started: map[int64]string{11: "runner-a"}}),
+		message(4, assigned(1), batch{completed: []int64{11}}),
+	)
+	kube := &fakeKube{calls: c, knownRunners: map[string]bool{"runner-a": true}}
+	_, stop := running(t, Options{MinRunners: 1, MaxRunners: 10, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: kube})
+	waitIdle(t, s)
+	stop()
+
+	want := []string{
+		"open s1",
+		"kube replicas=1 patchID=101",
+		"s1 get last=0 capacity=10",
+		"s1 acquire [11 12]",
+		// Nothing assigned yet, no runner came or went: full reconcile.
+		"kube replicas=1 patchID=0",
+		"s1 delete 1",
+		"s1 get last=1 capacity=10",
+		"kube replicas=3 patchID=102",
+		"s1 delete 2",
+		"s1 get last=2 capacity=10",
+		"kube runner runner-a job request 11",
+		"kube replicas=3 patchID=103",
+		"s1 delete 3",
+		"s1 get last=3 capacity=10",
+		"kube replicas=2 patchID=104",
+		"s1 delete 4",
+		"s1 get last=4 capacity=10",
+		"s1 close ctxErr=<nil>",
+	}
+	if diff := cmp.Diff(want, c.all()); diff != "" {
+		t.Errorf("calls: -want, +got:\n%s", diff)
+	}
+	wantJob := RunnerJob{
+		JobRequestID: 11, JobID: "job-11", JobRepositoryName: "octo/app",
+		JobWorkflowRef: "octo/app/.github/workflows/ci.yml@refs/heads/main", JobDisplayName: "build",
+		WorkflowRunID: 911, JobStartedAt: t0.Add(3 * time.Second),
+	}
+	if diff := cmp.Diff(wantJob, kube.jobs["runner-a"]); diff != "" {
+		t.Errorf("job recorded on runner-a: -want, +got:\n%s", diff)
+	}
+}
+
+// A message whose handling fails is not deleted: the next poll, with the same
+// lastMessageId, gets it again, and it is handled once more (idempotently)
+// before it is deleted. Its jobs are counted once.
+func TestFailedHandlingLeavesTheMessageQueued(t *testing.T) {
+	c := &calls{}
+	s := newFakeSession(c, "s1", assigned(0),
+		message(1, assigned(1), batch{started: map[int64]string{11: "runner-a"}}),
+	)
+	kube := &fakeKube{calls: c, failReplicas: 2, knownRunners: map[string]bool{"runner-a": true}}
+	metrics := NewMetrics(ScaleSetLabels{Name: "linux"})
+	_, stop := running(t, Options{MinRunners: 0, MaxRunners: 10, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: kube, Metrics: metrics})
+	waitIdle(t, s)
+	stop()
+
+	want := []string{
+		"open s1",
+		"kube replicas=0 patchID=101: fails",
+		"s1 get last=0 capacity=10",
+		"kube runner runner-a job request 11",
+		"kube replicas=1 patchID=101: fails",
+		"s1 get last=0 capacity=10",
+		"kube runner runner-a job request 11",
+		"kube replicas=1 patchID=101",
+		"s1 delete 1",
+		"s1 get last=1 capacity=10",
+		"s1 close ctxErr=<nil>",
+	}
+	if diff := cmp.Diff(want, c.all()); diff != "" {
+		t.Errorf("calls: -want, +got:\n%s", diff)
+	}
+	if got := metricSum(t, metrics.Registry(), "gha_started_jobs_total"); got != 1 {
+		t.Errorf("gha_started_jobs_total: want 1 (a redelivered message is counted once), got %v", got)
+	}
+}
+
+// A redelivered message does not acquire again what its first delivery
+// acquired: the requests may be assigned by now, and asking again would take
+// the room of requests still waiting.
+func TestRedeliveryDoesNotAcquireAgain(t *testing.T) {
+	c := &calls{}
+	s := newFakeSession(c, "s1", assigned(0),
+		message(1, assigned(0), batch{available: []int64{1, 2}}),
+		message(2, assigned(2), batch{assigned: []int64{1, 2}, available: []int64{3}}),
+	)
+	// The session's first patch and message 1's fail: message 1 comes again.
+	kube := &fakeKube{calls: c, failReplicas: 2}
+	_, stop := running(t, Options{MaxRunners: 3, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: kube})
+	waitIdle(t, s)
+	stop()
+	want := []string{"s1 acquire [1 2]", "s1 acquire [3]"}
+	if diff := cmp.Diff(want, c.matching("s1 acquire")); diff != "" {
+		t.Errorf("acquirejobs calls: -want, +got:\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"s1 get last=0 capacity=3", "s1 get last=0 capacity=3"}, c.matching("s1 get last=0")); diff != "" {
+		t.Errorf("message 1 was not redelivered as the test intends: -want, +got:\n%s", diff)
+	}
+}
+
+// The listener acquires only what maxRunners leaves room for, keeps the rest
+// as a backlog (the service announces a request once per session), and
+// acquires from it as jobs complete. At maxRunners 0 it acquires nothing.
+func TestAcquisitionIsCappedByMaxRunners(t *testing.T) {
+	type args struct {
+		maxRunners int
+		acquirable map[int64]bool
+		messages   []*scaleset.RunnerScaleSetMessage
+	}
+	cases := map[string]struct {
+		reason string
+		args   args
+		want   []string
+	}{
+		"RoomForAll": {
+			reason: "with room for every job, all are acquired at once",
+			args: args{maxRunners: 10, messages: []*scaleset.RunnerScaleSetMessage{
+				message(1, assigned(0), batch{available: []int64{1, 2, 3}}),
+			}},
+			want: []string{"s1 acquire [1 2 3]"},
+		},
+		"BacklogDrainsAsJobsComplete": {
+			reason: "two of three fit; the third is acquired once a job completes",
+			args: args{maxRunners: 2, messages: []*scaleset.RunnerScaleSetMessage{
+				message(1, assigned(0), batch{available: []int64{1, 2, 3}}),
+				message(2, assigned(2), batch{assigned: []int64{1, 2}}),
+				message(3, assigned(1), batch{completed: []int64{1}}),
+			}},
+			want: []string{"s1 acquire [1 2]", "s1 acquire [3]"},
+		},
+		"AlreadyAssignedCount": {
+			reason: "jobs assigned before (the session's statistics) take room",
+			args: args{maxRunners: 3, messages: []*scaleset.RunnerScaleSetMessage{
+				message(1, assigned(2), batch{available: []int64{1, 2}}),
+			}},
+			want: []string{"s1 acquire [1]"},
+		},
+		"TakenElsewhereLeavesBacklog": {
+			reason: "a request the service did not hand over is not asked for again",
+			args: args{maxRunners: 1, acquirable: map[int64]bool{2: true}, messages: []*scaleset.RunnerScaleSetMessage{
+				message(1, assigned(0), batch{available: []int64{1, 2}}),
+				message(2, assigned(0), batch{}),
+			}},
+			want: []string{"s1 acquire [1]", "s1 acquire [2]"},
+		},
+		"AssignedWhileWaiting": {
+			reason: "a backlog request the batch shows assigned (auto mode, or another path) is dropped",
+			args: args{maxRunners: 1, messages: []*scaleset.RunnerScaleSetMessage{
+				message(1, assigned(1), batch{available: []int64{1, 2}}),
+				message(2, assigned(0), batch{completed: []int64{1, 2}}),
+			}},
+			want: nil,
+		},
+		"ZeroMaxRunners": {
+			reason: "maxRunners 0 never acquires (ARC issue 3446)",
+			args: args{maxRunners: 0, messages: []*scaleset.RunnerScaleSetMessage{
+				message(1, assigned(0), batch{available: []int64{1, 2, 3}}),
+				message(2, assigned(0), batch{available: []int64{4}}),
+			}},
+			want: nil,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := &calls{}
+			s := newFakeSession(c, "s1", assigned(0), tc.args.messages...)
+			s.acquirable = tc.args.acquirable
+			_, stop := running(t, Options{MaxRunners: tc.args.maxRunners, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}})
+			waitIdle(t, s)
+			stop()
+			if diff := cmp.Diff(tc.want, c.matching("s1 acquire")); diff != "" {
+				t.Errorf("%s\nacquirejobs calls: -want, +got:\n%s", tc.reason, diff)
+			}
+			if got := c.matching(fmt.Sprintf("s1 get last=%d", len(tc.args.messages))); len(got) == 0 {
+				t.Errorf("%s\nthe listener did not get past the last message; calls:\n%s", tc.reason, strings.Join(c.all(), "\n"))
+			}
+		})
+	}
+}
+
+// A JobStarted for a runner that is not one of the set's EphemeralRunners is
+// skipped, not retried forever.
+func TestJobStartedForUnknownRunnerIsSkipped(t *testing.T) {
+	c := &calls{}
+	s := newFakeSession(c, "s1", assigned(1),
+		message(1, assigned(1), batch{started: map[int64]string{11: "stranger"}}),
+	)
+	_, stop := running(t, Options{MaxRunners: 5, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}})
+	waitIdle(t, s)
+	stop()
+	want := []string{"kube runner stranger: not found"}
+	if diff := cmp.Diff(want, c.matching("kube runner")); diff != "" {
+		t.Errorf("runner patches: -want, +got:\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"s1 delete 1"}, c.matching("s1 delete")); diff != "" {
+		t.Errorf("deletes: -want, +got:\n%s", diff)
+	}
+}
+
+// Polls without a message re-apply the latest statistics: an idle set at
+// minRunners gets its one full-reconcile patch (patchID 0), and no more.
+func TestIdlePollsResetPatchIDOnce(t *testing.T) {
+	c := &calls{}
+	s := newFakeSession(c, "s1", assigned(0))
+	s.emptyPolls = 3
+	_, stop := running(t, Options{MinRunners: 2, MaxRunners: 5, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}})
+	waitIdle(t, s)
+	stop()
+	want := []string{"kube replicas=2 patchID=101", "kube replicas=2 patchID=0"}
+	if diff := cmp.Diff(want, c.matching("kube replicas")); diff != "" {
+		t.Errorf("replica patches: -want, +got:\n%s", diff)
+	}
+}
+
+// Session trouble never ends Run: a conflict is waited out, a lost session is
+// replaced, a refused token replaces the session (deleting the old one), and
+// refused credentials make the opener authenticate anew.
+func TestSessionTroubleIsHealed(t *testing.T) {
+	conflict := errors.New(`failed to create message session: request POST https://x/sessions failed(status="409 Conflict"): unexpected status code: RunnerScaleSetSessionConflictException: busy`)
+	gone := errors.New(`failed to refresh message session: request PATCH https://x/sessions/1 failed(status="404 Not Found"): RunnerAdminException: the session ID doesn't exist`)
+	refused := fmt.Errorf(`request GET https://x/_mq/1 failed(status="401 Unauthorized"): %w`, scaleset.MessageQueueTokenExpiredError)
+	adminRefused := errors.New(`failed to refresh message session: request PATCH https://x/sessions/1 failed(status="401 Unauthorized"): unexpected status code`)
+
+	c := &calls{}
+	s1 := newFakeSession(c, "s1", assigned(0))
+	s1.getErrs = []error{gone}
+	s2 := newFakeSession(c, "s2", assigned(0))
+	s2.getErrs = []error{refused}
+	s3 := newFakeSession(c, "s3", assigned(0))
+	s3.getErrs = []error{adminRefused}
+	s4 := newFakeSession(c, "s4", assigned(0))
+	opener := &fakeOpener{calls: c, results: []any{conflict, conflict, s1, s2, s3, conflict, s4}}
+	l, stop := running(t, Options{MaxRunners: 5, Sessions: opener, Kube: &fakeKube{calls: c}})
+	waitIdle(t, s4)
+	if !l.Ready() {
+		t.Errorf("Ready: want true while the listener holds session s4")
+	}
+	stop()
+	if l.Ready() {
+		t.Errorf("Ready: want false once the listener stopped")
+	}
+
+	var got []string
+	for _, s := range c.all() {
+		if !strings.HasPrefix(s, "kube") {
+			got = append(got, s)
+		}
+	}
+	want := []string{
+		"open: " + conflict.Error(),
+		"open: " + conflict.Error(),
+		"open s1",
+		"s1 get last=0 capacity=5",
+		// Gone: nothing to delete.
+		"open s2",
+		"s2 get last=0 capacity=5",
+		"s2 close ctxErr=<nil>",
+		"open s3",
+		"s3 get last=0 capacity=5",
+		"reset credentials",
+		"open: " + conflict.Error(),
+		"open s4",
+		"s4 get last=0 capacity=5",
+		"s4 close ctxErr=<nil>",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("session calls: -want, +got:\n%s", diff)
+	}
+}
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	c := &calls{}
+	cases := map[string]struct {
+		reason string
+		o      Options
+	}{
+		"NoSessions": {reason: "a listener without sessions cannot work", o: Options{Kube: &fakeKube{calls: c}, MaxRunners: 1}},
+		"NoKube":     {reason: "a listener without Kubernetes cannot scale", o: Options{Sessions: &fakeOpener{calls: c}, MaxRunners: 1}},
+		"MinAboveMax": {reason: "minRunners above maxRunners is contradictory",
+			o: Options{Sessions: &fakeOpener{calls: c}, Kube: &fakeKube{calls: c}, MinRunners: 3, MaxRunners: 1}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := New(tc.o); err == nil {
+				t.Errorf("%s\nNew: want an error, got none", tc.reason)
+			}
+		})
+	}
+}
+
+// metricSum adds up every sample of the named counter or gauge.
+func metricSum(t *testing.T, g prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	families, err := g.Gather()
+	if err != nil {
+		t.Fatalf("gather metrics: %v", err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
+}
