@@ -6,7 +6,7 @@ SHELL := /usr/bin/env bash
 
 GO ?= go
 # Fuzz targets run briefly in `make test`: package and target, separated by a colon.
-FUZZ_TARGETS ?= ./internal/simulator:FuzzRESTRequestDecoding ./internal/simulator/actions:FuzzActionsRequestDecoding
+FUZZ_TARGETS ?= ./internal/simulator:FuzzRESTRequestDecoding ./internal/simulator/actions:FuzzActionsRequestDecoding ./internal/listener:FuzzDecideScale ./internal/listener:FuzzParseConfig
 FUZZ_TIME ?= 10s
 TEST_TIMEOUT ?= 40m
 
