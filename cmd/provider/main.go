@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -47,10 +48,15 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/apis"
 	actionsv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/actions/v1alpha1"
 	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
+	runnersv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller/autoscalinglistener"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller/config"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunner"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunnerset"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller/runnergroup"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller/runnerscaleset"
+	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
 )
 
 const (
@@ -85,11 +91,16 @@ func controllers() []gatedController {
 			actionsv1alpha1.RunnerScaleSetGroupVersionKind, actionsv1alpha1.RunnerGroupGroupVersionKind,
 		}, configKinds...)},
 
-		// LEAD: add the in-cluster runtime's controllers here, each with
-		// the kinds it reconciles or watches (runnersv1alpha1.*GroupVersionKind):
-		//   {name: "ephemeralrunnerset", setup: ephemeralrunnerset.Setup, kinds: ...},
-		//   {name: "ephemeralrunner", setup: ephemeralrunner.Setup, kinds: ...},
-		//   {name: "autoscalinglistener", setup: autoscalinglistener.Setup, kinds: ...},
+		// The in-cluster runtime: plain Kubernetes kinds, no managed reconciler.
+		{name: "ephemeralrunnerset", setup: ephemeralrunnerset.Setup, kinds: []schema.GroupVersionKind{
+			runnersv1alpha1.EphemeralRunnerSetGroupVersionKind, runnersv1alpha1.EphemeralRunnerGroupVersionKind,
+		}},
+		{name: "ephemeralrunner", setup: ephemeralrunner.Setup, kinds: []schema.GroupVersionKind{
+			runnersv1alpha1.EphemeralRunnerGroupVersionKind,
+		}},
+		{name: "autoscalinglistener", setup: autoscalinglistener.Setup, kinds: []schema.GroupVersionKind{
+			runnersv1alpha1.AutoscalingListenerGroupVersionKind, runnersv1alpha1.EphemeralRunnerSetGroupVersionKind,
+		}},
 	}
 }
 
@@ -100,9 +111,9 @@ func main() {
 		pollInterval     = app.Flag("poll", "How often every managed resource is checked for drift at GitHub.").Default("1m").Duration()
 		syncInterval     = app.Flag("sync", "How often every watched object is resynced from the cache.").Short('s').Default("1h").Duration()
 		maxReconcileRate = app.Flag("max-reconcile-rate", "Reconciles per second the whole provider may start (bursts of ten times as many).").Default("50").Int()
-		concurrency      = app.Flag("max-concurrent-reconciles", "Reconciles each controller may run at once.").Default("10").Int()
-		clientQPS        = app.Flag("kube-client-qps", "Requests per second to the Kubernetes API server.").Default("100").Float32()
-		clientBurst      = app.Flag("kube-client-burst", "Burst of requests to the Kubernetes API server.").Default("200").Int()
+		concurrency      = app.Flag("max-concurrent-reconciles", "Reconciles each controller may run at once.").Default(strconv.Itoa(arcruntime.DefaultMaxConcurrentReconciles)).Int()
+		clientQPS        = app.Flag("kube-client-qps", "Requests per second to the Kubernetes API server.").Default(strconv.Itoa(arcruntime.DefaultKubeClientQPS)).Float32()
+		clientBurst      = app.Flag("kube-client-burst", "Burst of requests to the Kubernetes API server.").Default(strconv.Itoa(arcruntime.DefaultKubeClientBurst)).Int()
 		leaderElection   = app.Flag("leader-election", "Elect a leader, so that only one of several replicas reconciles.").Short('l').Default("false").OverrideDefaultFromEnvar("LEADER_ELECTION").Bool()
 		leaderNamespace  = app.Flag("leader-election-namespace", "Namespace of the leader election lease; the provider's own by default.").String()
 		metricsAddr      = app.Flag("metrics-bind-address", "Address the Prometheus metrics are served on.").Default(":8080").String()

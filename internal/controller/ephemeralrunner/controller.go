@@ -1,0 +1,553 @@
+// Package ephemeralrunner is the controller of EphemeralRunners: one runner
+// for one job. It registers the runner with the Actions Service (a JIT
+// config, kept in a Secret the runner owns), runs one pod from the full
+// template, recreates a failed pod with backoff up to maxPodFailures, and
+// removes the runner from the service when it exits or gives up.
+package ephemeralrunner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
+	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
+)
+
+// Finalizer keeps an EphemeralRunner until its runner is removed from the
+// service.
+const Finalizer = "runners.arc.crossplane.io/ephemeral-runner"
+
+// workFolder is the runner's work folder, the runner's own default.
+const workFolder = "_work"
+
+const (
+	errGetRunner       = "cannot get EphemeralRunner"
+	errAddFinalizer    = "cannot add the runner's finalizer"
+	errRemFinalizer    = "cannot remove the runner's finalizer"
+	errGetSecret       = "cannot get the runner's JIT config Secret"
+	errCreateSecret    = "cannot create the runner's JIT config Secret"
+	errGenerateJIT     = "cannot register the runner with the Actions Service"
+	errCleanupOldName  = "cannot remove the old registration of the runner's name"
+	errGetPod          = "cannot get the runner's pod"
+	errDeletePod       = "cannot delete the runner's pod"
+	errBuildPod        = "cannot build the runner's pod"
+	errRemoveRunner    = "cannot remove the runner from the Actions Service"
+	errDeleteRunner    = "cannot delete the EphemeralRunner"
+	errUpdateStatus    = "cannot update the runner's status"
+	errCorruptJITStore = "the runner's JIT config Secret has no runner id"
+)
+
+// Reasons of the runner's status and Ready condition.
+const (
+	ReasonRegistering        = "Registering"
+	ReasonRegistered         = "Registered"
+	ReasonRunnerNameTaken    = "RunnerNameTaken"
+	ReasonServiceError       = "ActionsServiceError"
+	ReasonPodCreated         = "PodCreated"
+	ReasonPodCreateRefused   = "PodCreateRefused"
+	ReasonInvalidTemplate    = "InvalidPodTemplate"
+	ReasonPodRunning         = "PodRunning"
+	ReasonPodFailed          = "PodFailed"
+	ReasonBackoff            = "BackOff"
+	ReasonTooManyPodFailures = "TooManyPodFailures"
+	ReasonJobStillRunning    = "JobStillRunning"
+	ReasonCompleted          = "Completed"
+)
+
+// Retry periods for waits that no event ends.
+const (
+	defaultJobStillRunningRetry = 5 * time.Second
+	podCreateRefusedRetry       = 10 * time.Second
+	// immediateRetry retries at once, after a step that an event does not
+	// follow.
+	immediateRetry = 100 * time.Millisecond
+)
+
+// Config tunes the controller beyond controller.Options; tests shorten the
+// waits.
+type Config struct {
+	// BackoffBase is the first non-zero wait between failed pods; later
+	// waits double up to 16 times it. DefaultBackoffBase when zero.
+	BackoffBase time.Duration
+	// JobStillRunningRetry is how often removal of an exited runner is
+	// retried while the service says its job still runs.
+	JobStillRunningRetry time.Duration
+}
+
+// Reconciler reconciles EphemeralRunners.
+type Reconciler struct {
+	kube      client.Client
+	newClient controller.ActionsClientFactory
+	log       logging.Logger
+	cfg       Config
+	now       func() time.Time
+}
+
+// Setup adds the EphemeralRunner controller to mgr with ARC's backoff.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	return SetupWithConfig(mgr, o, Config{})
+}
+
+// SetupWithConfig adds the EphemeralRunner controller to mgr with cfg.
+func SetupWithConfig(mgr ctrl.Manager, o controller.Options, cfg Config) error {
+	arcruntime.RegisterMetrics()
+	r := NewReconciler(mgr.GetClient(), o, cfg)
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("ephemeralrunner").
+		For(&v1alpha1.EphemeralRunner{}).
+		Owns(&corev1.Pod{}).
+		WithOptions(o.ForControllerRuntime()).
+		Complete(r)
+}
+
+// NewReconciler returns a Reconciler that works through kube.
+func NewReconciler(kube client.Client, o controller.Options, cfg Config) *Reconciler {
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = DefaultBackoffBase
+	}
+	if cfg.JobStillRunningRetry <= 0 {
+		cfg.JobStillRunningRetry = defaultJobStillRunningRetry
+	}
+	log := o.Logger
+	if log == nil {
+		log = logging.NewNopLogger()
+	}
+	return &Reconciler{kube: kube, newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunner"), cfg: cfg, now: time.Now}
+}
+
+// Reconcile implements reconcile.Reconciler.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	res, err := r.reconcile(ctx, req)
+	if kerrors.IsConflict(err) {
+		// A view a moment old: the cache catches up at once, and the
+		// error backoff, growing with every conflict of a busy runner,
+		// would only delay it.
+		return ctrl.Result{RequeueAfter: immediateRetry}, nil
+	}
+	return res, err
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := r.log.WithValues("ephemeralRunner", req.NamespacedName)
+	er := &v1alpha1.EphemeralRunner{}
+	if err := r.kube.Get(ctx, req.NamespacedName, er); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("%s: %w", errGetRunner, err))
+	}
+	if !er.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, log, er)
+	}
+	if controllerutil.AddFinalizer(er, Finalizer) {
+		if err := r.kube.Update(ctx, er); err != nil {
+			return ctrl.Result{}, fmt.Errorf("%s: %w", errAddFinalizer, err)
+		}
+	}
+	switch er.Status.Phase {
+	case v1alpha1.EphemeralRunnerFailed:
+		// Removed from the service when it gave up; its set replaces it.
+		return ctrl.Result{}, nil
+	case v1alpha1.EphemeralRunnerSucceeded:
+		return ctrl.Result{}, r.deleteSelf(ctx, er)
+	}
+
+	secretName, res, err := r.ensureRegistration(ctx, log, er)
+	if err != nil || !res.IsZero() || secretName == "" {
+		return res, err
+	}
+
+	pod := &corev1.Pod{}
+	err = r.kube.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: er.Name}, pod)
+	switch {
+	case kerrors.IsNotFound(err):
+		return r.createPod(ctx, log, er, secretName)
+	case err != nil:
+		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
+	case !metav1.IsControlledBy(pod, er):
+		return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			s.Phase, s.Reason = v1alpha1.EphemeralRunnerPending, ReasonInvalidTemplate
+			s.Message = fmt.Sprintf("pod %s exists and belongs to something else", pod.Name)
+		})
+	case !pod.DeletionTimestamp.IsZero():
+		// The pod's deletion event brings us back.
+		return ctrl.Result{}, nil
+	}
+
+	exit := runnerPodExit(pod)
+	switch {
+	case exit.succeeded():
+		return r.finish(ctx, log, er)
+	case exit.done:
+		return r.podFailed(ctx, log, er, pod, exit)
+	}
+	phase, reason, msg := v1alpha1.EphemeralRunnerPending, ReasonPodCreated, fmt.Sprintf("pod %s is %s", pod.Name, pod.Status.Phase)
+	if pod.Status.Phase == corev1.PodRunning {
+		phase, reason, msg = v1alpha1.EphemeralRunnerRunning, ReasonPodRunning, fmt.Sprintf("pod %s runs the runner", pod.Name)
+	}
+	return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		s.Phase, s.Reason, s.Message, s.PodName = phase, reason, msg, pod.Name
+		s.Ready = phase == v1alpha1.EphemeralRunnerRunning
+		s.SetCondition(readyCondition(s.Ready, reason, msg))
+	})
+}
+
+// ensureRegistration returns the name of the runner's JIT config Secret,
+// registering the runner (one JIT config per runner) when it has none.
+func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (string, ctrl.Result, error) {
+	name := er.Name
+	secret := &corev1.Secret{}
+	err := r.kube.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: name}, secret)
+	if err == nil {
+		if er.Status.RunnerID != 0 {
+			return name, ctrl.Result{}, nil
+		}
+		// Registered before a crash lost the status write: the Secret
+		// remembers the registration.
+		id, perr := parseInt64(string(secret.Data[arcruntime.RunnerIDKey]))
+		if perr != nil || id == 0 {
+			return "", ctrl.Result{}, fmt.Errorf("%s %s", errCorruptJITStore, name)
+		}
+		return name, ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			s.RunnerID, s.RunnerName, s.RunnerJITConfigSecretName = id, string(secret.Data[arcruntime.RunnerNameKey]), name
+		})
+	}
+	if !kerrors.IsNotFound(err) {
+		return "", ctrl.Result{}, fmt.Errorf("%s: %w", errGetSecret, err)
+	}
+
+	ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
+	if err != nil {
+		return "", ctrl.Result{}, r.serviceError(ctx, er, err)
+	}
+	runnerName := runnerNameOf(er)
+	jit, err := ac.GenerateJITConfig(ctx, int(er.Spec.ScaleSet.ID), runnerName, workFolder)
+	if actions.IsRunnerExists(err) {
+		// A registration of this name from an earlier attempt whose Secret
+		// was never written: remove it and register again.
+		log.Info("Runner name already registered; removing the old registration", "runnerName", runnerName)
+		if cerr := removeByName(ctx, ac, runnerName); cerr != nil {
+			return "", ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errCleanupOldName, cerr))
+		}
+		return "", ctrl.Result{RequeueAfter: immediateRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			s.Phase, s.Reason = v1alpha1.EphemeralRunnerPending, ReasonRunnerNameTaken
+			s.Message = fmt.Sprintf("runner name %s was registered already; removed the old registration, registering again", runnerName)
+		})
+	}
+	if err != nil {
+		return "", ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errGenerateJIT, err))
+	}
+
+	labels := arcruntime.CommonLabels(arcruntime.ComponentRunnerJITConfig)
+	labels[arcruntime.LabelEphemeralRunner] = er.Name
+	secret = &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: er.Namespace, Labels: labels},
+		Type:       corev1.SecretTypeOpaque,
+		Data: map[string][]byte{
+			arcruntime.JITConfigKey:  []byte(jit.EncodedJITConfig),
+			arcruntime.RunnerIDKey:   []byte(arcruntime.FormatInt64(int64(jit.Runner.ID))),
+			arcruntime.RunnerNameKey: []byte(jit.Runner.Name),
+		},
+	}
+	if err := controllerutil.SetControllerReference(er, secret, r.kube.Scheme()); err != nil {
+		return "", ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
+	}
+	if err := r.kube.Create(ctx, secret); err != nil && !kerrors.IsAlreadyExists(err) {
+		return "", ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
+	}
+	log.Debug("Registered runner", "runnerId", jit.Runner.ID, "runnerName", jit.Runner.Name)
+	return name, ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		s.RunnerID, s.RunnerName, s.RunnerJITConfigSecretName = int64(jit.Runner.ID), jit.Runner.Name, name
+		s.Phase, s.Reason = v1alpha1.EphemeralRunnerPending, ReasonRegistered
+		s.Message = fmt.Sprintf("registered as runner %d", jit.Runner.ID)
+		s.SetCondition(readyCondition(false, ReasonRegistered, s.Message))
+	})
+}
+
+// createPod creates the runner's pod, once the backoff after the last
+// failed pod has passed.
+func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, secretName string) (ctrl.Result, error) {
+	if wait := nextPodAt(&er.Status, r.cfg.BackoffBase).Sub(r.now()); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonBackoff, false
+			s.Message = fmt.Sprintf("%d pods failed; the next starts in %s", s.Failures, wait.Round(time.Second))
+			s.SetCondition(readyCondition(false, ReasonBackoff, s.Message))
+		})
+	}
+	pod, err := newRunnerPod(er, secretName)
+	if err != nil {
+		// Only a new template helps; the runner's spec change requeues it.
+		return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			s.Phase, s.Reason, s.Message = v1alpha1.EphemeralRunnerPending, ReasonInvalidTemplate, fmt.Sprintf("%s: %v", errBuildPod, err)
+			s.SetCondition(readyCondition(false, ReasonInvalidTemplate, s.Message))
+		})
+	}
+	if err := controllerutil.SetControllerReference(er, pod, r.kube.Scheme()); err != nil {
+		return ctrl.Result{}, fmt.Errorf("%s: %w", errBuildPod, err)
+	}
+	err = r.kube.Create(ctx, pod)
+	switch {
+	case kerrors.IsAlreadyExists(err):
+		return ctrl.Result{RequeueAfter: immediateRetry}, nil
+	case kerrors.IsForbidden(err) || kerrors.IsInvalid(err):
+		// A ResourceQuota (or an admission policy) refused the pod: that is
+		// not a failure of the runner; retry, and say why in the status.
+		log.Info("Pod creation refused", "error", err.Error())
+		return ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodCreateRefused, false
+			s.Message = fmt.Sprintf("the API server refused the pod, retrying: %s", firstLine(err.Error()))
+			s.SetCondition(readyCondition(false, ReasonPodCreateRefused, s.Message))
+		})
+	case err != nil:
+		return ctrl.Result{}, fmt.Errorf("cannot create the runner's pod: %w", err)
+	}
+	return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		s.Phase, s.Reason, s.PodName, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodCreated, pod.Name, false
+		s.Message = fmt.Sprintf("pod %s created", pod.Name)
+		s.SetCondition(readyCondition(false, ReasonPodCreated, s.Message))
+	})
+}
+
+// podFailed records a failed pod and deletes it; the next pod follows after
+// the backoff, or, past maxPodFailures, the runner gives up: it is removed
+// from the service and marked Failed for its set to replace.
+func (r *Reconciler) podFailed(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod, exit podExit) (ctrl.Result, error) {
+	if !failureRecorded(&er.Status, pod) {
+		f := v1alpha1.PodFailure{PodName: pod.Name, FailedAt: metav1.NewTime(r.now()), ExitCode: exit.exitCode, Reason: exit.reason, Message: failureMessage(pod, exit)}
+		if err := r.recordStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			s.RecordPodFailure(f)
+			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodFailed, false
+			s.Message = fmt.Sprintf("pod %s failed (%s); %d of %d failures allowed", pod.Name, describeExit(exit), s.Failures, maxPodFailures(er))
+			s.SetCondition(readyCondition(false, ReasonPodFailed, s.Message))
+		}); err != nil {
+			return ctrl.Result{}, err
+		}
+		log.Info("Runner pod failed", "pod", pod.Name, "failures", er.Status.Failures, "exitCode", exitCodeValue(exit))
+	}
+	if er.GaveUp() {
+		ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
+		if err != nil {
+			return ctrl.Result{}, r.serviceError(ctx, er, err)
+		}
+		if err := ac.RemoveRunner(ctx, er.Status.RunnerID); err != nil {
+			return ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errRemoveRunner, err))
+		}
+		if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerFailed, ReasonTooManyPodFailures, false
+			s.Message = fmt.Sprintf("gave up after %d failed pods; removed from the service, its set replaces it", s.Failures)
+			s.SetCondition(readyCondition(false, ReasonTooManyPodFailures, s.Message))
+		}); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	// The pods of a runner share its name: the uid makes sure a stale view
+	// of a failed pod never deletes its successor.
+	if err := r.kube.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); client.IgnoreNotFound(err) != nil && !kerrors.IsConflict(err) {
+		return ctrl.Result{}, fmt.Errorf("%s: %w", errDeletePod, err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// failureRecorded tells whether the pod's failure is in the status already.
+// The pods of a runner share its name, and times in the status have second
+// precision, so a failure is told by the pod's uid, which its message
+// carries.
+func failureRecorded(s *v1alpha1.EphemeralRunnerStatus, pod *corev1.Pod) bool {
+	if len(s.PodFailures) == 0 {
+		return false
+	}
+	last := s.PodFailures[len(s.PodFailures)-1]
+	return last.PodName == pod.Name && strings.HasPrefix(last.Message, podUIDPrefix(pod))
+}
+
+func podUIDPrefix(pod *corev1.Pod) string { return "pod uid " + string(pod.UID) }
+
+// failureMessage says what happened to the pod, led by its uid.
+func failureMessage(pod *corev1.Pod, exit podExit) string {
+	if exit.message == "" {
+		return podUIDPrefix(pod)
+	}
+	return podUIDPrefix(pod) + ": " + exit.message
+}
+
+// finish handles a runner that exited 0: it ran its job. It is removed from
+// the service (retried while the service says the job still runs) and
+// deleted.
+func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (ctrl.Result, error) {
+	ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
+	if err != nil {
+		return ctrl.Result{}, r.serviceError(ctx, er, err)
+	}
+	if err := ac.RemoveRunner(ctx, er.Status.RunnerID); err != nil {
+		if actions.IsJobStillRunning(err) {
+			return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+				s.Reason = ReasonJobStillRunning
+				s.Message = "the runner exited, but the service says its job still runs; retrying its removal"
+			})
+		}
+		return ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errRemoveRunner, err))
+	}
+	if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerSucceeded, ReasonCompleted, false
+		s.Message = "the runner ran its job and exited; removed from the service"
+		s.SetCondition(readyCondition(false, ReasonCompleted, s.Message))
+	}); err != nil {
+		return ctrl.Result{}, err
+	}
+	log.Debug("Runner completed", "runnerId", er.Status.RunnerID)
+	return ctrl.Result{}, r.deleteSelf(ctx, er)
+}
+
+func (r *Reconciler) deleteSelf(ctx context.Context, er *v1alpha1.EphemeralRunner) error {
+	if err := r.kube.Delete(ctx, er); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("%s: %w", errDeleteRunner, err)
+	}
+	return nil
+}
+
+// finalize removes the runner from the service unless it left already, and
+// waits while the service says it runs a job. Its pod and Secret go with it
+// (owner references).
+func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(er, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	left := er.Status.Phase == v1alpha1.EphemeralRunnerSucceeded || er.Status.Phase == v1alpha1.EphemeralRunnerFailed
+	if er.Status.RunnerID != 0 && !left {
+		ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := ac.RemoveRunner(ctx, er.Status.RunnerID); err != nil {
+			if actions.IsJobStillRunning(err) {
+				log.Debug("Runner being deleted still runs a job; waiting", "runnerId", er.Status.RunnerID)
+				return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+					s.Reason, s.Message = ReasonJobStillRunning, "deleted while it runs a job; it goes when the job ends"
+				})
+			}
+			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemoveRunner, err)
+		}
+	}
+	controllerutil.RemoveFinalizer(er, Finalizer)
+	if err := r.kube.Update(ctx, er); client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// serviceError shows err in the status and returns it, so the request is
+// retried with backoff.
+func (r *Reconciler) serviceError(ctx context.Context, er *v1alpha1.EphemeralRunner, err error) error {
+	if serr := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		s.Reason, s.Message = ReasonServiceError, firstLine(err.Error())
+		s.SetCondition(readyCondition(false, ReasonServiceError, s.Message))
+	}); serr != nil {
+		r.log.Debug("Cannot record the error in the status", "error", serr.Error())
+	}
+	return err
+}
+
+// setStatus merge-patches the status after change: only the fields this
+// controller changed are sent, so the job fields the listener patches are
+// never overwritten. What it writes is read from the world (the pod, the
+// service), so a write from a view a moment old is corrected by the next.
+func (r *Reconciler) setStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus)) error {
+	return r.patchStatus(ctx, er, change, client.MergeFrom)
+}
+
+// recordStatus is setStatus for what only the status remembers (the failure
+// count and history): the patch carries the resourceVersion it was computed
+// from, so a stale view is refused with a conflict rather than written over
+// newer counts.
+func (r *Reconciler) recordStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus)) error {
+	return r.patchStatus(ctx, er, change, func(o client.Object) client.Patch {
+		return client.MergeFromWithOptions(o, client.MergeFromWithOptimisticLock{})
+	})
+}
+
+func (r *Reconciler) patchStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus), patchFrom func(client.Object) client.Patch) error {
+	before := er.DeepCopy()
+	change(&er.Status)
+	if equality.Semantic.DeepEqual(before.Status, er.Status) {
+		return nil
+	}
+	if err := r.kube.Status().Patch(ctx, er, patchFrom(before)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("%s: %w", errUpdateStatus, err)
+	}
+	return nil
+}
+
+func removeByName(ctx context.Context, ac actions.Client, name string) error {
+	old, err := ac.GetRunnerByName(ctx, name)
+	if actions.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return ac.RemoveRunner(ctx, int64(old.ID))
+}
+
+func runnerNameOf(er *v1alpha1.EphemeralRunner) string {
+	if er.Spec.RunnerName != "" {
+		return er.Spec.RunnerName
+	}
+	return er.Name
+}
+
+func maxPodFailures(er *v1alpha1.EphemeralRunner) int32 {
+	if er.Spec.MaxPodFailures > 0 {
+		return er.Spec.MaxPodFailures
+	}
+	return v1alpha1.DefaultMaxPodFailures
+}
+
+func readyCondition(ready bool, reason, msg string) metav1.Condition {
+	c := metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionFalse, Reason: reason, Message: msg}
+	if ready {
+		c.Status = metav1.ConditionTrue
+	}
+	return c
+}
+
+func describeExit(e podExit) string {
+	s := e.reason
+	if e.exitCode != nil {
+		s = fmt.Sprintf("%s, exit code %d", s, *e.exitCode)
+	}
+	if e.message != "" {
+		s += ": " + e.message
+	}
+	return s
+}
+
+func exitCodeValue(e podExit) int32 {
+	if e.exitCode == nil {
+		return -1
+	}
+	return *e.exitCode
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func parseInt64(s string) (int64, error) {
+	var v int64
+	_, err := fmt.Sscan(s, &v)
+	return v, err
+}

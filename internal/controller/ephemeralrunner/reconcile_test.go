@@ -1,0 +1,176 @@
+package ephemeralrunner
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/actions/scaleset"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
+	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
+	"github.com/arc-crossplane/provider-github-arc/internal/clients"
+	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+)
+
+// fakeActions records the calls the controller makes and answers from its
+// fields.
+type fakeActions struct {
+	actions.Client
+	calls     []string
+	jitErrs   []error // answers of GenerateJITConfig, in order; then success
+	removeErr []error // answers of RemoveRunner, in order; then success
+	byName    *actions.Runner
+}
+
+func (f *fakeActions) GenerateJITConfig(_ context.Context, _ int, name, _ string) (*actions.JITConfig, error) {
+	f.calls = append(f.calls, "GenerateJITConfig "+name)
+	if len(f.jitErrs) > 0 {
+		err := f.jitErrs[0]
+		f.jitErrs = f.jitErrs[1:]
+		return nil, err
+	}
+	return &actions.JITConfig{Runner: actions.Runner{ID: 42, Name: name}, EncodedJITConfig: "jit-" + name}, nil
+}
+
+func (f *fakeActions) GetRunnerByName(_ context.Context, name string) (*actions.Runner, error) {
+	f.calls = append(f.calls, "GetRunnerByName "+name)
+	return f.byName, nil
+}
+
+func (f *fakeActions) RemoveRunner(_ context.Context, id int64) error {
+	f.calls = append(f.calls, "RemoveRunner "+strconv.FormatInt(id, 10))
+	if len(f.removeErr) > 0 {
+		err := f.removeErr[0]
+		f.removeErr = f.removeErr[1:]
+		return err
+	}
+	return nil
+}
+
+func newFixture(t *testing.T, fa *fakeActions, objs ...client.Object) (*Reconciler, client.Client) {
+	t.Helper()
+	s := kruntime.NewScheme()
+	for _, add := range []func(*kruntime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, arcv1alpha1.AddToScheme} {
+		if err := add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	objs = append(objs,
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "creds", Namespace: "ns"}, Data: map[string][]byte{arcv1alpha1.DefaultTokenKey: []byte("ghp_x")}},
+		&arcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "github", Namespace: "ns"}, Spec: arcv1alpha1.ProviderConfigSpec{
+			GitHubConfigURL: "https://github.com/acme",
+			Credentials: arcv1alpha1.Credentials{Source: arcv1alpha1.CredentialsSourceSecret, Type: arcv1alpha1.CredentialsTypePAT,
+				SecretRef: xpv2.LocalSecretReference{Name: "creds"}},
+		}},
+	)
+	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).WithStatusSubresource(&v1alpha1.EphemeralRunner{}).Build()
+	o := controller.Options{ActionsClientFactory: func(context.Context, *clients.Config) (actions.Client, error) { return fa, nil }}
+	return NewReconciler(kube, o, Config{}), kube
+}
+
+func newRunner() *v1alpha1.EphemeralRunner {
+	return &v1alpha1.EphemeralRunner{
+		ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns", Finalizers: []string{Finalizer}},
+		Spec: v1alpha1.EphemeralRunnerSpec{
+			ScaleSet: v1alpha1.ScaleSetReference{ID: 3, Name: "linux", ProviderConfigRef: v1alpha1.ProviderConfigReference{Kind: v1alpha1.ProviderConfigKindNamespaced, Name: "github"}},
+			Template: v1alpha1.RunnerPodTemplate{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "runner", Image: "runner:1"}}}},
+		},
+	}
+}
+
+func reconcile(t *testing.T, r *Reconciler) ctrl.Result {
+	t.Helper()
+	res, err := r.Reconcile(t.Context(), ctrl.Request{NamespacedName: client.ObjectKey{Namespace: "ns", Name: "r-1"}})
+	if err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	return res
+}
+
+// A runner name registered already (an attempt whose Secret was lost) is
+// removed from the service, and the runner registers again.
+func TestRunnerNameTakenIsCleanedUp(t *testing.T) {
+	fa := &fakeActions{jitErrs: []error{scaleset.RunnerExistsError}, byName: &actions.Runner{ID: 17, Name: "r-1"}}
+	r, kube := newFixture(t, fa, newRunner())
+
+	if res := reconcile(t, r); res.RequeueAfter == 0 {
+		t.Errorf("after the name conflict: %+v, want a retry", res)
+	}
+	er := &v1alpha1.EphemeralRunner{}
+	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, er); err != nil {
+		t.Fatal(err)
+	}
+	if er.Status.Reason != ReasonRunnerNameTaken {
+		t.Errorf("status reason %q, want %q", er.Status.Reason, ReasonRunnerNameTaken)
+	}
+	reconcile(t, r)
+	want := []string{"GenerateJITConfig r-1", "GetRunnerByName r-1", "RemoveRunner 17", "GenerateJITConfig r-1"}
+	if diff := cmp.Diff(want, fa.calls); diff != "" {
+		t.Errorf("calls: -want +got:\n%s", diff)
+	}
+	sec := &corev1.Secret{}
+	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, sec); err != nil {
+		t.Fatalf("JIT Secret: %v", err)
+	}
+	if string(sec.Data["jitToken"]) != "jit-r-1" || !metav1.IsControlledBy(sec, er) {
+		t.Errorf("JIT Secret %v owned by %v", sec.Data, sec.OwnerReferences)
+	}
+}
+
+// A runner that exited 0 is removed from the service, retried while the
+// service says its job still runs, and then deleted.
+func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
+	er := newRunner()
+	er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1"}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"},
+		Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "runner", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}},
+		}}},
+	}
+	fa := &fakeActions{removeErr: []error{scaleset.JobStillRunningError}}
+	r, kube := newFixture(t, fa, er, sec, pod)
+	// The fake client knows no owner references by itself: make the pod the
+	// runner's as the controller would.
+	cur := &v1alpha1.EphemeralRunner{}
+	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+		t.Fatal(err)
+	}
+	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: cur.Name, UID: cur.UID, Controller: ptrTrue()}}
+	if err := kube.Update(t.Context(), pod); err != nil {
+		t.Fatal(err)
+	}
+
+	if res := reconcile(t, r); res.RequeueAfter == 0 {
+		t.Errorf("while the job still runs: %+v, want a retry", res)
+	}
+	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil || cur.Status.Reason != ReasonJobStillRunning {
+		t.Errorf("runner %v, reason %q; want it kept with reason %s", err, cur.Status.Reason, ReasonJobStillRunning)
+	}
+	reconcile(t, r)
+	// Deleted: the fake API server keeps it for its finalizer; the next
+	// reconcile finalizes it without calling the service again.
+	reconcile(t, r)
+	err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur)
+	if !kerrors.IsNotFound(err) {
+		t.Errorf("runner after removal: %v (phase %s), want it gone", err, cur.Status.Phase)
+	}
+	if diff := cmp.Diff([]string{"RemoveRunner 42", "RemoveRunner 42"}, fa.calls); diff != "" {
+		t.Errorf("calls: -want +got:\n%s", diff)
+	}
+}
+
+func ptrTrue() *bool { b := true; return &b }

@@ -1,0 +1,352 @@
+// Package ephemeralrunnerset is the controller of EphemeralRunnerSets: it
+// keeps spec.replicas EphemeralRunners for one runner scale set, creating them
+// in parallel batches on scale-up, removing only idle runners (from the
+// service first) on scale-down, replacing runners that gave up, and waiting
+// for busy runners when the set is deleted.
+package ephemeralrunnerset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
+	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
+)
+
+// Finalizer keeps a set until its runners are gone from the service.
+const Finalizer = "runners.arc.crossplane.io/ephemeral-runner-set"
+
+const (
+	errGetSet        = "cannot get EphemeralRunnerSet"
+	errListRunners   = "cannot list the set's EphemeralRunners"
+	errAddFinalizer  = "cannot add the set's finalizer"
+	errRemFinalizer  = "cannot remove the set's finalizer"
+	errCreateRunners = "cannot create EphemeralRunners"
+	errDeleteRunner  = "cannot delete EphemeralRunner"
+	errRemoveRunner  = "cannot remove runner from the service"
+	errScaleDown     = "cannot scale down"
+	errUpdateStatus  = "cannot update the set's status"
+)
+
+// Condition reasons of the set's Ready condition.
+const (
+	ReasonScaled        = "Scaled"
+	ReasonScaling       = "Scaling"
+	ReasonScaleFailed   = "ScaleFailed"
+	ReasonServiceError  = "ActionsServiceError"
+	ReasonDeleting      = "Deleting"
+	ReasonWaitingOnBusy = "WaitingForBusyRunners"
+)
+
+// Creation is batched, as a ReplicaSet's: the first batch is small, so a
+// broken template fails fast, and each successful batch doubles the next, so
+// a burst of a thousand runners takes a handful of rounds, not a thousand
+// reconciles.
+const (
+	initialCreateBatch = 10
+	maxCreateBatch     = 100
+	// maxParallelRemovals bounds concurrent RemoveRunner calls on scale-down.
+	maxParallelRemovals = 20
+	// deletionPoll is how often a deleting set checks on busy runners
+	// besides the events of its runners.
+	deletionPoll = 5 * time.Second
+)
+
+// Reconciler reconciles EphemeralRunnerSets.
+type Reconciler struct {
+	kube      client.Client
+	newClient controller.ActionsClientFactory
+	log       logging.Logger
+}
+
+// Setup adds the EphemeralRunnerSet controller to mgr.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	arcruntime.RegisterMetrics()
+	log := o.Logger
+	if log == nil {
+		log = logging.NewNopLogger()
+	}
+	r := &Reconciler{kube: mgr.GetClient(), newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunnerset")}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("ephemeralrunnerset").
+		For(&v1alpha1.EphemeralRunnerSet{}).
+		Owns(&v1alpha1.EphemeralRunner{}).
+		WithOptions(o.ForControllerRuntime()).
+		Complete(r)
+}
+
+// Reconcile implements reconcile.Reconciler.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := r.log.WithValues("ephemeralRunnerSet", req.NamespacedName)
+	set := &v1alpha1.EphemeralRunnerSet{}
+	if err := r.kube.Get(ctx, req.NamespacedName, set); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("%s: %w", errGetSet, err))
+	}
+	runners, err := r.ownedRunners(ctx, set)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	state := newRunnerState(runners)
+
+	if !set.DeletionTimestamp.IsZero() {
+		return r.delete(ctx, log, set, state)
+	}
+	if controllerutil.AddFinalizer(set, Finalizer) {
+		if err := r.kube.Update(ctx, set); err != nil {
+			return ctrl.Result{}, fmt.Errorf("%s: %w", errAddFinalizer, err)
+		}
+	}
+
+	// Failed runners were removed from the service when they gave up; the
+	// set counts them in this reconcile's status and replaces them.
+	if err := r.deleteRunners(ctx, append(state.failed, state.succeeded...)); err != nil {
+		return ctrl.Result{}, err
+	}
+
+	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, state)
+	var scaleErr error
+	if plan.create > 0 {
+		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
+		if err := r.createRunners(ctx, set, plan.create); err != nil {
+			scaleErr = fmt.Errorf("%s: %w", errCreateRunners, err)
+		}
+	}
+	if plan.removeIdle > 0 && scaleErr == nil {
+		log.Debug("Removing idle runners", "count", plan.removeIdle, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
+		if _, err := r.removeIdle(ctx, set, idleCandidates(state), plan.removeIdle); err != nil {
+			scaleErr = fmt.Errorf("%s: %w", errScaleDown, err)
+		}
+	}
+	if err := r.updateStatus(ctx, set, state, plan, scaleErr); err != nil {
+		return ctrl.Result{}, errors.Join(scaleErr, err)
+	}
+	return ctrl.Result{}, scaleErr
+}
+
+// ownedRunners lists the EphemeralRunners the set controls.
+func (r *Reconciler) ownedRunners(ctx context.Context, set *v1alpha1.EphemeralRunnerSet) ([]v1alpha1.EphemeralRunner, error) {
+	list := &v1alpha1.EphemeralRunnerList{}
+	if err := r.kube.List(ctx, list, client.InNamespace(set.Namespace), client.MatchingLabels{arcruntime.LabelEphemeralRunnerSet: set.Name}); err != nil {
+		return nil, fmt.Errorf("%s: %w", errListRunners, err)
+	}
+	owned := list.Items[:0]
+	for _, er := range list.Items {
+		if ref := metav1.GetControllerOf(&er); ref != nil && ref.UID == set.UID {
+			owned = append(owned, er)
+		}
+	}
+	return owned, nil
+}
+
+// createRunners creates n EphemeralRunners in parallel batches of growing
+// size and stops at the first batch with an error.
+func (r *Reconciler) createRunners(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, n int) error {
+	batch := initialCreateBatch
+	for created := 0; created < n; {
+		size := min(batch, n-created)
+		errs := make([]error, size)
+		var wg sync.WaitGroup
+		for i := range size {
+			wg.Go(func() {
+				er, err := newEphemeralRunner(set, r.kube.Scheme())
+				if err == nil {
+					err = r.kube.Create(ctx, er)
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		created += size
+		batch = min(2*batch, maxCreateBatch)
+	}
+	return nil
+}
+
+// removeIdle removes up to n of the candidates from the service, each then
+// deleted, in parallel rounds. A candidate the service says runs a job is
+// skipped: it stays until it ends by itself. It returns how many went.
+func (r *Reconciler) removeIdle(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, candidates []*v1alpha1.EphemeralRunner, n int) (int, error) {
+	if len(candidates) == 0 {
+		return 0, nil
+	}
+	ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, set.Namespace, set.Spec.ScaleSet.ProviderConfigRef)
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	var errs []error
+	for len(candidates) > 0 && removed < n {
+		size := min(n-removed, len(candidates), maxParallelRemovals)
+		round := candidates[:size]
+		candidates = candidates[size:]
+		ok := make([]bool, size)
+		roundErrs := make([]error, size)
+		var wg sync.WaitGroup
+		for i, er := range round {
+			wg.Go(func() { ok[i], roundErrs[i] = r.removeFromServiceAndDelete(ctx, ac, er) })
+		}
+		wg.Wait()
+		for i := range round {
+			if ok[i] {
+				removed++
+			}
+		}
+		errs = append(errs, roundErrs...)
+	}
+	return removed, errors.Join(errs...)
+}
+
+// removeFromServiceAndDelete removes an idle runner from the service and then
+// deletes its EphemeralRunner. It reports false, without error, when the
+// service says the runner runs a job.
+func (r *Reconciler) removeFromServiceAndDelete(ctx context.Context, ac actions.Client, er *v1alpha1.EphemeralRunner) (bool, error) {
+	if er.Status.RunnerID != 0 {
+		if err := ac.RemoveRunner(ctx, er.Status.RunnerID); err != nil {
+			if actions.IsJobStillRunning(err) {
+				return false, nil
+			}
+			return false, fmt.Errorf("%s %s: %w", errRemoveRunner, er.Name, err)
+		}
+	}
+	if err := r.kube.Delete(ctx, er); client.IgnoreNotFound(err) != nil {
+		return false, fmt.Errorf("%s %s: %w", errDeleteRunner, er.Name, err)
+	}
+	return true, nil
+}
+
+func (r *Reconciler) deleteRunners(ctx context.Context, runners []*v1alpha1.EphemeralRunner) error {
+	var errs []error
+	for _, er := range runners {
+		if err := r.kube.Delete(ctx, er); client.IgnoreNotFound(err) != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", errDeleteRunner, er.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// delete tears the set down: idle runners are removed from the service and
+// deleted at once, busy ones finish their job first (they delete themselves
+// when they exit), and the finalizer goes with the last runner.
+func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alpha1.EphemeralRunnerSet, state runnerState) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(set, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	left := len(state.pending) + len(state.running) + len(state.failed) + len(state.succeeded) + len(state.deleting)
+	if left == 0 {
+		arcruntime.ForgetScaleSet(set.Namespace, set.Spec.ScaleSet.Name)
+		controllerutil.RemoveFinalizer(set, Finalizer)
+		if err := r.kube.Update(ctx, set); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)
+		}
+		log.Debug("All runners are gone; set released")
+		return ctrl.Result{}, nil
+	}
+	if err := r.deleteRunners(ctx, append(state.failed, state.succeeded...)); err != nil {
+		return ctrl.Result{}, err
+	}
+	// A runner not registered yet has nothing in the service: its own
+	// finalizer removes whatever it registered meanwhile.
+	var unregistered, candidates []*v1alpha1.EphemeralRunner
+	for _, er := range append(state.pending, state.running...) {
+		switch {
+		case isBusy(er):
+		case er.Status.RunnerID == 0:
+			unregistered = append(unregistered, er)
+		default:
+			candidates = append(candidates, er)
+		}
+	}
+	if err := r.deleteRunners(ctx, unregistered); err != nil {
+		return ctrl.Result{}, err
+	}
+	_, err := r.removeIdle(ctx, set, candidates, len(candidates))
+	c := metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionFalse, Reason: ReasonWaitingOnBusy,
+		Message: fmt.Sprintf("the set is being deleted; waiting for %d runners, busy ones finish their job first", left)}
+	if err != nil {
+		c.Reason, c.Message = ReasonServiceError, fmt.Sprintf("the set is being deleted, but removing runners from the service failed: %v", err)
+	}
+	if serr := r.patchStatus(ctx, set, func(s *v1alpha1.EphemeralRunnerSetStatus) { s.SetCondition(c) }); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	return ctrl.Result{RequeueAfter: deletionPoll}, err
+}
+
+func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, state runnerState, plan scalePlan, scaleErr error) error {
+	c := state.counts()
+	labels := arcruntime.ScaleSetLabels(set.Spec.ScaleSet.Name, set.Namespace, set.Spec.GitHubConfigURL)
+	arcruntime.PendingEphemeralRunners.With(labels).Set(float64(c.pending))
+	arcruntime.RunningEphemeralRunners.With(labels).Set(float64(c.running))
+	arcruntime.FailedEphemeralRunners.With(labels).Set(float64(c.failed))
+
+	ready := metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionTrue, Reason: ReasonScaled,
+		Message: fmt.Sprintf("%d of %d runners: %d pending, %d running", state.active(), set.Spec.Replicas, c.pending, c.running)}
+	switch {
+	case scaleErr != nil:
+		ready.Status, ready.Reason = metav1.ConditionFalse, ReasonScaleFailed
+		ready.Message = firstLine(scaleErr.Error())
+	case int32(state.active()) != set.Spec.Replicas: //nolint:gosec // bounded by the objects in a namespace.
+		ready.Status, ready.Reason = metav1.ConditionFalse, ReasonScaling
+		if c.failed > 0 {
+			ready.Message += fmt.Sprintf("; replacing %d failed", c.failed)
+		}
+	}
+	return r.patchStatus(ctx, set, func(s *v1alpha1.EphemeralRunnerSetStatus) {
+		s.ObservedGeneration = set.Generation
+		s.CurrentReplicas, s.PendingEphemeralRunners, s.RunningEphemeralRunners, s.FailedEphemeralRunners = c.current, c.pending, c.running, c.failed
+		if plan.actOnPatch && scaleErr == nil {
+			s.ObservedPatchID = set.Spec.PatchID
+		}
+		s.SetCondition(ready)
+	})
+}
+
+// patchStatus merge-patches the status after change, and skips the write
+// when nothing changed.
+func (r *Reconciler) patchStatus(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, change func(*v1alpha1.EphemeralRunnerSetStatus)) error {
+	before := set.DeepCopy()
+	change(&set.Status)
+	if statusEqual(before.Status, set.Status) {
+		return nil
+	}
+	if err := r.kube.Status().Patch(ctx, set, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("%s: %w", errUpdateStatus, err)
+	}
+	return nil
+}
+
+func statusEqual(a, b v1alpha1.EphemeralRunnerSetStatus) bool {
+	if len(a.Conditions) != len(b.Conditions) {
+		return false
+	}
+	for i := range a.Conditions {
+		x, y := a.Conditions[i], b.Conditions[i]
+		if x.Type != y.Type || x.Status != y.Status || x.Reason != y.Reason || x.Message != y.Message {
+			return false
+		}
+	}
+	return a.ObservedGeneration == b.ObservedGeneration && a.CurrentReplicas == b.CurrentReplicas &&
+		a.PendingEphemeralRunners == b.PendingEphemeralRunners && a.RunningEphemeralRunners == b.RunningEphemeralRunners &&
+		a.FailedEphemeralRunners == b.FailedEphemeralRunners && a.ObservedPatchID == b.ObservedPatchID
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
