@@ -69,6 +69,7 @@ type Reconciler struct {
 	kube      client.Client
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
+	expect    *expectations
 }
 
 // Setup adds the EphemeralRunnerSet controller to mgr.
@@ -78,7 +79,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	if log == nil {
 		log = logging.NewNopLogger()
 	}
-	r := &Reconciler{kube: mgr.GetClient(), newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunnerset")}
+	r := &Reconciler{kube: mgr.GetClient(), newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunnerset"), expect: newExpectations()}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("ephemeralrunnerset").
 		For(&v1alpha1.EphemeralRunnerSet{}).
@@ -102,6 +103,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	if !set.DeletionTimestamp.IsZero() {
 		return r.delete(ctx, log, set, state)
+	}
+	// The runners' events requeue the set when the cache catches up; the requeue
+	// is a safety net only.
+	if !r.expect.satisfied(set.UID, runners, time.Now()) {
+		log.Debug("Waiting for the cache to show the runners this controller created or deleted")
+		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	if controllerutil.AddFinalizer(set, Finalizer) {
 		if err := r.kube.Update(ctx, set); err != nil {
@@ -163,6 +170,9 @@ func (r *Reconciler) createRunners(ctx context.Context, set *v1alpha1.EphemeralR
 				er, err := newEphemeralRunner(set, r.kube.Scheme())
 				if err == nil {
 					err = r.kube.Create(ctx, er)
+				}
+				if err == nil {
+					r.expect.created(set.UID, er.Name, time.Now())
 				}
 				errs[i] = err
 			})
@@ -226,6 +236,7 @@ func (r *Reconciler) removeFromServiceAndDelete(ctx context.Context, ac actions.
 	if err := r.kube.Delete(ctx, er); client.IgnoreNotFound(err) != nil {
 		return false, fmt.Errorf("%s %s: %w", errDeleteRunner, er.Name, err)
 	}
+	r.expectDeleted(er)
 	return true, nil
 }
 
@@ -234,9 +245,19 @@ func (r *Reconciler) deleteRunners(ctx context.Context, runners []*v1alpha1.Ephe
 	for _, er := range runners {
 		if err := r.kube.Delete(ctx, er); client.IgnoreNotFound(err) != nil {
 			errs = append(errs, fmt.Errorf("%s %s: %w", errDeleteRunner, er.Name, err))
+			continue
 		}
+		r.expectDeleted(er)
 	}
 	return errors.Join(errs...)
+}
+
+// expectDeleted records the deletion of one of the set's runners (its controller
+// is the set: ownedRunners returns no other).
+func (r *Reconciler) expectDeleted(er *v1alpha1.EphemeralRunner) {
+	if ref := metav1.GetControllerOf(er); ref != nil {
+		r.expect.deleted(ref.UID, er.Name, time.Now())
+	}
 }
 
 // delete tears the set down: idle runners are removed from the service and
@@ -249,6 +270,7 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	left := len(state.pending) + len(state.running) + len(state.failed) + len(state.succeeded) + len(state.deleting)
 	if left == 0 {
 		arcruntime.ForgetScaleSet(set.Namespace, set.Spec.ScaleSet.Name)
+		r.expect.forget(set.UID)
 		controllerutil.RemoveFinalizer(set, Finalizer)
 		if err := r.kube.Update(ctx, set); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)
