@@ -258,8 +258,12 @@ func (l *Listener) serve(ctx context.Context, sess SessionClient) error {
 		if msg == nil {
 			// Nothing happened within the long poll. The latest statistics
 			// still stand; this is where an idle set at minRunners gets its
-			// full-reconcile patch.
-			if err := l.scaleTo(ctx, l.lastAssigned(stats), false); err != nil {
+			// full-reconcile patch. With jobs still assigned, a quiet poll is
+			// news too, as in ARC, which patches after every poll: a fresh
+			// patchID makes the set look again, so a patch it answered with
+			// runners that have since exited cannot leave a job without one.
+			assigned := l.lastAssigned(stats)
+			if err := l.scaleTo(ctx, assigned, assigned > 0); err != nil {
 				l.log.Error(err, "Cannot scale", "retryIn", retry.next().String())
 				retry.wait(ctx)
 				continue
