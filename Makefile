@@ -6,13 +6,13 @@ SHELL := /usr/bin/env bash
 
 GO ?= go
 # Fuzz targets run briefly in `make test`: package and target, separated by a colon.
-FUZZ_TARGETS ?= ./internal/simulator:FuzzRESTRequestDecoding ./internal/simulator/actions:FuzzActionsRequestDecoding ./internal/listener:FuzzDecideScale ./internal/listener:FuzzParseConfig
+FUZZ_TARGETS ?= ./internal/simulator:FuzzRESTRequestDecoding ./internal/simulator/actions:FuzzActionsRequestDecoding ./internal/listener:FuzzDecideScale ./internal/listener:FuzzParseConfig ./internal/function:FuzzRender
 FUZZ_TIME ?= 10s
 TEST_TIMEOUT ?= 40m
 
 .PHONY: help
 help: ## Show the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## Build every command into bin/.
@@ -46,10 +46,12 @@ cluster-down: ## Stop and remove the local cluster.
 	@cluster/down.sh
 
 .PHONY: test
-test: check-generated lint ## Unit, contract, fuzz and integration tests on the local cluster.
+test: check-generated lint xpkg ## Unit, contract, render, fuzz and integration tests on the local cluster.
 	@kubeconfig="$$(cluster/up.sh | tail -n1)"; \
 	echo "cluster: $$kubeconfig"; \
-	ARC_KUBECONFIG="$$kubeconfig" $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	xp="$$(cluster/build-binaries.sh crossplane | tail -n1)"; \
+	ARC_KUBECONFIG="$$kubeconfig" CROSSPLANE_CLI="$$xp/crossplane" CROSSPLANE_CORE="$$xp/crossplane-core" \
+		$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	cd apis/crdcheck && $(GO) test -count=1 ./...
 	@for target in $(FUZZ_TARGETS); do \
 		pkg="$${target%%:*}"; fn="$${target##*:}"; \
@@ -58,9 +60,7 @@ test: check-generated lint ## Unit, contract, fuzz and integration tests on the 
 	done
 
 .PHONY: run
-run: ## The demo: bring up the local cluster and everything on it.
-	@kubeconfig="$$(cluster/up.sh | tail -n1)"; \
-	echo; \
-	echo "The local cluster is up: export KUBECONFIG=$$kubeconfig"; \
-	echo "kubectl is in $$(cluster/build-binaries.sh 2>/dev/null | tail -n1)"; \
-	echo "Next (issues 3-8): the GitHub simulator, the provider, two teams' runner pools and a stream of jobs."
+run: run-demo ## The demo: local cluster, simulator, provider, two teams' runner pools and a live stream of jobs.
+
+include cluster/images/images.mk
+include test/test.mk

@@ -7,8 +7,10 @@
 # repository on this machine shares them and a second run builds nothing.
 #
 # Usage: build-binaries.sh [crossplane]. Without arguments it builds the cluster's
-# binaries; with "crossplane" the Crossplane CLI (tools module cluster/tools/crossplane),
-# which only packaging needs.
+# binaries; with "crossplane" the Crossplane CLI (tools module cluster/tools/crossplane)
+# and Crossplane core (cluster/tools/crossplane-core), which only packaging and
+# `composition render` need: the CLI runs core's `internal render` as its engine, from a
+# local binary since no Docker image can run here.
 #
 # Prints the binary folder as its last line.
 set -euo pipefail
@@ -29,7 +31,7 @@ build_module() {
 		return
 	fi
 	mkdir -p "${out}"
-	log "${name}: building $* (first run only; kube-apiserver takes about 5 minutes on 2 cores)"
+	log "${name}: building $* (first run only; the largest take about 5 minutes on 2 cores)"
 	local start=${SECONDS}
 	(
 		cd "${dir}"
@@ -57,7 +59,9 @@ mkdir -p "${bin}"
 
 if [[ "${1:-}" == "crossplane" ]]; then
 	build_module crossplane github.com/crossplane/cli/v2/cmd/crossplane
+	build_module crossplane-core github.com/crossplane/crossplane/v2/cmd/crossplane
 	ln -sf "$(binary_dir crossplane)/crossplane" "${bin}/crossplane"
+	ln -sf "$(binary_dir crossplane-core)/crossplane" "${bin}/crossplane-core"
 	echo "${bin}"
 	exit 0
 fi
