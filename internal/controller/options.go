@@ -24,6 +24,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -144,7 +145,7 @@ const actionsClientsPerConfig = 8
 
 // NewGitHubClient returns a (cached) go-github client for cfg.
 func NewGitHubClient(_ context.Context, cfg *clients.Config) (ghclient.RunnerGroupClient, error) {
-	return githubClients.get(cfg, func() (ghclient.RunnerGroupClient, error) {
+	return githubClients.get(cacheKey(cfg), func() (ghclient.RunnerGroupClient, error) {
 		c, err := cfg.GitHubClientConfig()
 		if err != nil {
 			return nil, err
@@ -156,7 +157,7 @@ func NewGitHubClient(_ context.Context, cfg *clients.Config) (ghclient.RunnerGro
 
 // NewActionsClient returns a (cached) Actions Service client for cfg.
 func NewActionsClient(_ context.Context, cfg *clients.Config) (actions.Client, error) {
-	return actionsClients.get(cfg, func() (actions.Client, error) {
+	return cachedActionsClient(actionsClients, cacheKey(cfg), func() (actions.Client, error) {
 		c := cfg.ActionsClientConfig()
 		c.Timeout = controllerCallTimeout
 		c.Retry = &actions.Retry{Max: controllerRetries, WaitMax: controllerRetryWait}
@@ -164,11 +165,98 @@ func NewActionsClient(_ context.Context, cfg *clients.Config) (actions.Client, e
 	})
 }
 
+// cachedActionsClient returns a client of key's pool in cache, built by build
+// when the pool has room. The pool holds the clients wrapped so that a refused
+// admin token empties it.
+func cachedActionsClient(cache *clientCache[actions.Client], key string, build func() (actions.Client, error)) (actions.Client, error) {
+	return cache.get(key, func() (actions.Client, error) {
+		inner, err := build()
+		if err != nil {
+			return nil, err
+		}
+		c := &renewingActionsClient{inner: inner}
+		c.forget = func() { cache.forget(key, c) }
+		return c, nil
+	})
+}
+
+// renewingActionsClient is a cached Actions Service client that drops its
+// configuration's pool from the cache when the service refuses its
+// credentials. The library renews its admin token only when the token's own
+// expiry nears, never on a 401: a token the service revoked early would stay
+// in use, and every reconcile through it fail, until that expiry. Dropped,
+// the next reconcile builds a client that registers again for a new token;
+// the call that met the 401 fails, and the reconciler's backoff retries it.
+type renewingActionsClient struct {
+	// inner is not embedded: a method added to actions.Client must be
+	// added here, with its check, for this to compile.
+	inner  actions.Client
+	forget func()
+}
+
+var _ actions.Client = (*renewingActionsClient)(nil)
+
+// checked forgets the pool when err is a refused credential, and returns err.
+func (c *renewingActionsClient) checked(err error) error {
+	if actions.IsUnauthorized(err) {
+		c.forget()
+	}
+	return err
+}
+
+func (c *renewingActionsClient) GetRunnerGroupByName(ctx context.Context, name string) (*actions.RunnerGroup, error) {
+	g, err := c.inner.GetRunnerGroupByName(ctx, name)
+	return g, c.checked(err)
+}
+
+func (c *renewingActionsClient) GetScaleSet(ctx context.Context, runnerGroupID int, name string) (*actions.ScaleSet, error) {
+	s, err := c.inner.GetScaleSet(ctx, runnerGroupID, name)
+	return s, c.checked(err)
+}
+
+func (c *renewingActionsClient) GetScaleSetByID(ctx context.Context, id int) (*actions.ScaleSet, error) {
+	s, err := c.inner.GetScaleSetByID(ctx, id)
+	return s, c.checked(err)
+}
+
+func (c *renewingActionsClient) CreateScaleSet(ctx context.Context, spec actions.ScaleSetSpec) (*actions.ScaleSet, error) {
+	s, err := c.inner.CreateScaleSet(ctx, spec)
+	return s, c.checked(err)
+}
+
+func (c *renewingActionsClient) UpdateScaleSet(ctx context.Context, id int, spec actions.ScaleSetSpec) (*actions.ScaleSet, error) {
+	s, err := c.inner.UpdateScaleSet(ctx, id, spec)
+	return s, c.checked(err)
+}
+
+func (c *renewingActionsClient) DeleteScaleSet(ctx context.Context, id int) error {
+	return c.checked(c.inner.DeleteScaleSet(ctx, id))
+}
+
+func (c *renewingActionsClient) GenerateJITConfig(ctx context.Context, scaleSetID int, runnerName, workFolder string) (*actions.JITConfig, error) {
+	j, err := c.inner.GenerateJITConfig(ctx, scaleSetID, runnerName, workFolder)
+	return j, c.checked(err)
+}
+
+func (c *renewingActionsClient) GetRunner(ctx context.Context, id int) (*actions.Runner, error) {
+	r, err := c.inner.GetRunner(ctx, id)
+	return r, c.checked(err)
+}
+
+func (c *renewingActionsClient) GetRunnerByName(ctx context.Context, name string) (*actions.Runner, error) {
+	r, err := c.inner.GetRunnerByName(ctx, name)
+	return r, c.checked(err)
+}
+
+func (c *renewingActionsClient) RemoveRunner(ctx context.Context, id int64) error {
+	return c.checked(c.inner.RemoveRunner(ctx, id))
+}
+
 // maxCachedConfigs bounds the cache; past it the cache starts over, which
 // costs one token per configuration and never a wrong client.
 const maxCachedConfigs = 512
 
-type clientCache[T any] struct {
+type clientCache[T comparable] struct {
 	mu    sync.Mutex
 	size  int
 	pools map[string]*clientPool[T]
@@ -181,12 +269,11 @@ type clientPool[T any] struct {
 	next    int
 }
 
-func newClientCache[T any](size int) *clientCache[T] {
+func newClientCache[T comparable](size int) *clientCache[T] {
 	return &clientCache[T]{size: size, pools: map[string]*clientPool[T]{}}
 }
 
-func (c *clientCache[T]) get(cfg *clients.Config, build func() (T, error)) (T, error) {
-	key := cacheKey(cfg)
+func (c *clientCache[T]) get(key string, build func() (T, error)) (T, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.pools[key]
@@ -210,6 +297,19 @@ func (c *clientCache[T]) get(cfg *clients.Config, build func() (T, error)) (T, e
 	cl := p.clients[p.next%len(p.clients)]
 	p.next++
 	return cl, nil
+}
+
+// forget drops key's pool if it still holds cl. Its clients got their tokens
+// the same way, and what made the service refuse one (it revoked the tokens it
+// issued) holds for the others too: dropping them all spares a failed
+// reconcile per client. A client of a pool dropped already changes nothing,
+// so a late failure cannot drop the fresh pool that replaced it.
+func (c *clientCache[T]) forget(key string, cl T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.pools[key]; ok && slices.Contains(p.clients, cl) {
+		delete(c.pools, key)
+	}
 }
 
 // cacheKey is a digest of every field of cfg, so that no credential is kept

@@ -11,6 +11,7 @@ import (
 
 	"github.com/actions/scaleset"
 	"github.com/go-logr/logr"
+	"github.com/google/uuid"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
@@ -84,6 +85,9 @@ type Listener struct {
 	// recordedMessageID is the message whose jobs are already counted in
 	// the metrics, so a redelivered message is not counted twice.
 	recordedMessageID int
+	// staleSessionID is a session of this listener that it could not delete
+	// because the service refused its credentials; uuid.Nil when none.
+	staleSessionID uuid.UUID
 
 	sessionMu sync.Mutex
 	sessionID string
@@ -160,10 +164,7 @@ func (l *Listener) Run(ctx context.Context) error {
 			l.close(sess)
 		case IsUnauthorized(err):
 			l.log.Info("Credentials refused; opening a new session with fresh credentials", "error", err.Error())
-			// The old session cannot be deleted with refused credentials;
-			// the service ends it once it goes idle, and until then the new
-			// one waits on the conflict.
-			l.o.Sessions.Reset()
+			l.abandon(sess)
 		default:
 			l.log.Error(err, "Session failed; opening a new one")
 			l.close(sess)
@@ -181,6 +182,8 @@ func (l *Listener) open(ctx context.Context, retry *backoff) (SessionClient, err
 		if err == nil {
 			s := sess.Session()
 			if s.Statistics != nil {
+				// One session per scale set: the stale one is gone.
+				l.staleSessionID = uuid.Nil
 				l.setSession(sess)
 				l.log.Info("Session created", "sessionID", s.SessionID.String(), "owner", s.OwnerName,
 					"assignedJobs", s.Statistics.TotalAssignedJobs, "availableJobs", s.Statistics.TotalAvailableJobs)
@@ -191,6 +194,10 @@ func (l *Listener) open(ctx context.Context, retry *backoff) (SessionClient, err
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if IsSessionConflict(err) && l.deleteStaleSession(ctx) {
+			// The conflict was this listener's own stale session.
+			continue
 		}
 		if IsSessionConflict(err) {
 			l.log.Info("Another session of the scale set is active; waiting for it to end", "retryIn", retry.next().String())
@@ -220,9 +227,40 @@ func (l *Listener) close(sess SessionClient) {
 	defer cancel()
 	if err := sess.Close(ctx); err != nil {
 		l.log.Error(err, "Cannot delete session")
+		if IsUnauthorized(err) {
+			l.abandon(sess)
+		}
 		return
 	}
 	l.log.Info("Session deleted")
+}
+
+// abandon gives up a session whose credentials the service refused: it cannot
+// be deleted with them, and the library never renews them (it renews its
+// admin token by the token's expiry only). The opener authenticates anew, and
+// the next create, which meets the old session (409), deletes it with the
+// fresh credentials first; without that the scale set stays blocked until the
+// service ends the idle session, long after each forced token expiry.
+func (l *Listener) abandon(sess SessionClient) {
+	l.o.Sessions.Reset()
+	l.staleSessionID = sess.Session().SessionID
+}
+
+// deleteStaleSession deletes the session the listener abandoned, if any, and
+// tells whether it did. Only that session, by its id: a conflict with another
+// listener's session is waited out.
+func (l *Listener) deleteStaleSession(ctx context.Context) bool {
+	if l.staleSessionID == uuid.Nil {
+		return false
+	}
+	id := l.staleSessionID.String()
+	if err := l.o.Sessions.DeleteSession(ctx, l.staleSessionID); err != nil {
+		l.log.Error(err, "Cannot delete this listener's stale session", "sessionID", id)
+		return false
+	}
+	l.staleSessionID = uuid.Nil
+	l.log.Info("Deleted this listener's stale session", "sessionID", id)
+	return true
 }
 
 // serve polls the session until ctx ends or the session is unusable. A

@@ -65,6 +65,8 @@ type fakeSession struct {
 	getErrs    []error
 	// acquirable, when set, is what acquirejobs hands over of the ids asked.
 	acquirable map[int64]bool
+	// closeErr is what deleting the session returns.
+	closeErr error
 
 	idle     chan struct{}
 	idleOnce sync.Once
@@ -129,20 +131,39 @@ func (s *fakeSession) AcquireJobs(_ context.Context, ids []int64) ([]int64, erro
 
 func (s *fakeSession) Session() scaleset.RunnerScaleSetSession {
 	stats := s.stats
-	return scaleset.RunnerScaleSetSession{SessionID: uuid.NewSHA1(uuid.Nil, []byte(s.name)), OwnerName: "pod", Statistics: &stats}
+	return scaleset.RunnerScaleSetSession{SessionID: sessionID(s.name), OwnerName: "pod", Statistics: &stats}
 }
 
 func (s *fakeSession) Close(ctx context.Context) error {
 	// The session must be deleted even though Run's context has ended.
 	s.calls.add("%s close ctxErr=%v", s.name, ctx.Err())
-	return nil
+	return s.closeErr
 }
 
-// fakeOpener hands out its results in order; past the end it fails.
+// sessionID is the id of the fake session named name.
+func sessionID(name string) uuid.UUID { return uuid.NewSHA1(uuid.Nil, []byte(name)) }
+
+// fakeOpener hands out its results in order; past the end it fails. It
+// deletes sessions by id with the errors of deleteErrs, in order, then with
+// success.
 type fakeOpener struct {
-	calls   *calls
-	mu      sync.Mutex
-	results []any // SessionClient or error
+	calls      *calls
+	mu         sync.Mutex
+	results    []any // SessionClient or error
+	deleteErrs []error
+}
+
+func (o *fakeOpener) DeleteSession(_ context.Context, id uuid.UUID) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.deleteErrs) > 0 {
+		err := o.deleteErrs[0]
+		o.deleteErrs = o.deleteErrs[1:]
+		o.calls.add("delete session %s: %v", id, err)
+		return err
+	}
+	o.calls.add("delete session %s", id)
+	return nil
 }
 
 func (o *fakeOpener) Open(context.Context) (SessionClient, error) {
@@ -526,7 +547,8 @@ func TestQuietPollsWithAssignedJobsRenewThePatch(t *testing.T) {
 
 // Session trouble never ends Run: a conflict is waited out, a lost session is
 // replaced, a refused token replaces the session (deleting the old one), and
-// refused credentials make the opener authenticate anew.
+// refused credentials make the opener authenticate anew (and delete the old
+// session with the new ones).
 func TestSessionTroubleIsHealed(t *testing.T) {
 	conflict := errors.New(`failed to create message session: request POST https://x/sessions failed(status="409 Conflict"): unexpected status code: RunnerScaleSetSessionConflictException: busy`)
 	gone := errors.New(`failed to refresh message session: request PATCH https://x/sessions/1 failed(status="404 Not Found"): RunnerAdminException: the session ID doesn't exist`)
@@ -571,12 +593,114 @@ func TestSessionTroubleIsHealed(t *testing.T) {
 		"s3 get last=0 capacity=5",
 		"reset credentials",
 		"open: " + conflict.Error(),
+		// s3 stands in the way, and the fresh credentials delete it.
+		"delete session " + sessionID("s3").String(),
 		"open s4",
 		"s4 get last=0 capacity=5",
 		"s4 close ctxErr=<nil>",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("session calls: -want, +got:\n%s", diff)
+	}
+}
+
+// When the service refuses the credentials a session was opened with (as
+// after it revoked every token it issued), that session cannot be deleted with
+// them, and the next one conflicts with it. The listener opens with fresh
+// credentials, deletes its own stale session with them, and takes the scale
+// set again at once; it never deletes another listener's session.
+func TestStaleOwnSessionIsDeletedWithFreshCredentials(t *testing.T) {
+	conflict := errors.New(`failed to create message session: request POST https://x/sessions failed(status="409 Conflict"): unexpected status code: RunnerScaleSetSessionConflictException: busy`)
+	refused := fmt.Errorf(`request GET https://x/_mq/1 failed(status="401 Unauthorized"): %w`, scaleset.MessageQueueTokenExpiredError)
+	adminRefused := errors.New(`failed to refresh message session: request PATCH https://x/sessions/1 failed(status="401 Unauthorized"): unexpected status code`)
+	createRefused := errors.New(`failed to create message session: request POST https://x/sessions failed(status="401 Unauthorized"): unexpected status code`)
+	deleteRefused := errors.New(`cannot delete message session: status="401 Unauthorized"`)
+	s1 := sessionID("s1").String()
+
+	cases := map[string]struct {
+		reason string
+		// s1 is the session whose credentials are refused.
+		s1GetErr, s1CloseErr error
+		// results follow s1 in the opener's script, up to s2.
+		results    []any
+		deleteErrs []error
+		want       []string
+	}{
+		"RefreshRefused": {
+			reason:   "the refresh of the queue token is refused: the admin token is dead, so s1 is left for the fresh credentials",
+			s1GetErr: adminRefused,
+			results:  []any{createRefused, conflict},
+			want: []string{
+				"open s1", "s1 get last=0 capacity=5", "reset credentials",
+				"open: " + createRefused.Error(),
+				"open: " + conflict.Error(),
+				"delete session " + s1,
+				"open s2", "s2 get last=0 capacity=5", "s2 close ctxErr=<nil>",
+			},
+		},
+		"CloseRefused": {
+			reason:     "the queue token is refused after a refresh, and deleting s1 with the old credentials is refused too",
+			s1GetErr:   refused,
+			s1CloseErr: deleteRefused,
+			results:    []any{conflict},
+			want: []string{
+				"open s1", "s1 get last=0 capacity=5", "s1 close ctxErr=<nil>", "reset credentials",
+				"open: " + conflict.Error(),
+				"delete session " + s1,
+				"open s2", "s2 get last=0 capacity=5", "s2 close ctxErr=<nil>",
+			},
+		},
+		"DeleteFailsOnce": {
+			reason:     "a failed deletion is retried at the next conflict",
+			s1GetErr:   adminRefused,
+			results:    []any{conflict, conflict},
+			deleteErrs: []error{errors.New("connection reset")},
+			want: []string{
+				"open s1", "s1 get last=0 capacity=5", "reset credentials",
+				"open: " + conflict.Error(),
+				"delete session " + s1 + ": connection reset",
+				"open: " + conflict.Error(),
+				"delete session " + s1,
+				"open s2", "s2 get last=0 capacity=5", "s2 close ctxErr=<nil>",
+			},
+		},
+		"ConflictWithAnotherListener": {
+			reason:   "once its own session is deleted, a conflict is another listener's session: waited out, never deleted",
+			s1GetErr: adminRefused,
+			results:  []any{conflict, conflict, conflict},
+			want: []string{
+				"open s1", "s1 get last=0 capacity=5", "reset credentials",
+				"open: " + conflict.Error(),
+				"delete session " + s1,
+				"open: " + conflict.Error(),
+				"open: " + conflict.Error(),
+				"open s2", "s2 get last=0 capacity=5", "s2 close ctxErr=<nil>",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := &calls{}
+			first := newFakeSession(c, "s1", assigned(0))
+			first.getErrs = []error{tc.s1GetErr}
+			first.closeErr = tc.s1CloseErr
+			second := newFakeSession(c, "s2", assigned(0))
+			results := append(append([]any{first}, tc.results...), second)
+			opener := &fakeOpener{calls: c, results: results, deleteErrs: tc.deleteErrs}
+			_, stop := running(t, Options{MaxRunners: 5, Sessions: opener, Kube: &fakeKube{calls: c}})
+			waitIdle(t, second)
+			stop()
+
+			var got []string
+			for _, s := range c.all() {
+				if !strings.HasPrefix(s, "kube") {
+					got = append(got, s)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nsession calls: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
 

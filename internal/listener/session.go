@@ -4,10 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/actions/scaleset"
+	"github.com/google/uuid"
+	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
 )
@@ -31,7 +37,17 @@ type SessionOpener interface {
 	// Reset drops what the opener caches about its credentials, so the
 	// next Open authenticates from scratch.
 	Reset()
+	// DeleteSession deletes a session of the scale set by id with the
+	// credentials of the latest Open; a session already gone is no error.
+	// It is for a session of this listener that the credentials it was
+	// opened with can no longer delete.
+	DeleteSession(ctx context.Context, id uuid.UUID) error
 }
+
+const (
+	errDeleteSession = "cannot delete message session"
+	errNoCreate      = "no session create was sent with the current credentials"
+)
 
 // ActionsSessionOpener opens sessions through the provider's Actions client,
 // which it builds on first use and again after Reset or an authentication
@@ -43,6 +59,23 @@ type ActionsSessionOpener struct {
 
 	mu     sync.Mutex
 	client *actions.ScalesetClient
+	// lastCreate is the latest session create the client sent.
+	lastCreate *sentCreate
+}
+
+// sentCreate is a session create as it went out: the sessions URL of the
+// scale set, the admin token in the Authorization header, and the HTTP client
+// that sent it (trusting the service's CA).
+//
+// The library keeps its admin token private and can delete a session only
+// through the session client that created it, with the token of that
+// creation. A session whose token the service revoked is beyond its reach, so
+// the opener sends that one admin call itself, with what its latest create
+// carried.
+type sentCreate struct {
+	sessionsURL url.URL
+	header      http.Header
+	client      *http.Client
 }
 
 var _ SessionOpener = (*ActionsSessionOpener)(nil)
@@ -64,24 +97,80 @@ func (o *ActionsSessionOpener) Open(ctx context.Context) (SessionClient, error) 
 		}
 		o.client = c
 	}
-	s, err := o.client.MessageSessionClient(ctx, o.scaleSetID, o.owner)
+	httpClient, sent := sessionHTTPClient()
+	s, err := o.client.MessageSessionClient(ctx, o.scaleSetID, o.owner, scaleset.WithRetryableHTTPClint(httpClient))
+	if c := sent.Load(); c != nil {
+		c.client = httpClient.StandardClient()
+		o.lastCreate = c
+	}
 	if err != nil {
 		if IsUnauthorized(err) {
 			// The library refreshes its admin token only when it is about
 			// to expire by its own clock; a token the service revoked
 			// early stays dead in that client.
-			o.client = nil
+			o.client, o.lastCreate = nil, nil
 		}
 		return nil, err
 	}
 	return s, nil
 }
 
+// sessionHTTPClient returns the HTTP client of one session, with the library's
+// default retry policy (the listener's Actions client sets none), and where
+// the session's create request will be kept once it was sent.
+func sessionHTTPClient() (*retryablehttp.Client, *atomic.Pointer[sentCreate]) {
+	var sent atomic.Pointer[sentCreate]
+	c := retryablehttp.NewClient()
+	c.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, _ int) {
+		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/sessions") {
+			sent.Store(&sentCreate{sessionsURL: *req.URL, header: http.Header{
+				"Authorization": {req.Header.Get("Authorization")},
+				"User-Agent":    {req.Header.Get("User-Agent")},
+			}})
+		}
+	}
+	return c, &sent
+}
+
 // Reset implements SessionOpener.
 func (o *ActionsSessionOpener) Reset() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.client = nil
+	o.client, o.lastCreate = nil, nil
+}
+
+// DeleteSession implements SessionOpener: the admin DELETE of the session,
+// with the token of the latest create. A refused token makes the next Open
+// authenticate anew.
+func (o *ActionsSessionOpener) DeleteSession(ctx context.Context, id uuid.UUID) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c := o.lastCreate
+	if c == nil {
+		return fmt.Errorf("%s %s: %s", errDeleteSession, id, errNoCreate)
+	}
+	u := c.sessionsURL
+	u.Path += "/" + id.String()
+	u.RawPath = ""
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", errDeleteSession, id, err)
+	}
+	req.Header = c.header.Clone()
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", errDeleteSession, id, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	switch resp.StatusCode {
+	case http.StatusNoContent, http.StatusNotFound:
+		return nil
+	case http.StatusUnauthorized:
+		o.client, o.lastCreate = nil, nil
+	}
+	// The status as the library words it, for the classifiers.
+	return fmt.Errorf("%s %s: status=%q", errDeleteSession, id, resp.Status)
 }
 
 // IsSessionConflict tells whether err says another session of the scale set
@@ -112,8 +201,7 @@ func IsSessionUnusable(err error) bool {
 // (the admin token of an Actions call, or the PAT or App token on GitHub's
 // REST side). A refused message-queue token is IsSessionTokenRefused.
 func IsUnauthorized(err error) bool {
-	return err != nil && !IsSessionTokenRefused(err) &&
-		(hasStatus(err, 401) || strings.Contains(err.Error(), "Bad credentials"))
+	return actions.IsUnauthorized(err)
 }
 
 // hasStatus finds the status the scaleset library writes into its errors as

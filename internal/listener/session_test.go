@@ -3,10 +3,14 @@ package listener
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/actions/scaleset"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 )
 
 // The classifiers read the errors as scaleset v0.4.0 words them (status and
@@ -60,5 +64,61 @@ func TestSessionErrorClassification(t *testing.T) {
 				t.Errorf("%s\nclassification: -want, +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+// DeleteSession sends the admin DELETE of the session with what the latest
+// create carried, counts a session already gone as deleted, and makes the
+// opener authenticate anew when the token is refused.
+func TestActionsSessionOpenerDeleteSession(t *testing.T) {
+	id := uuid.MustParse("6f1c0c5e-5d3b-4a43-9a8b-1a2b3c4d5e6f")
+	cases := map[string]struct {
+		reason           string
+		status           int
+		wantErr          bool
+		wantUnauthorized bool
+		wantReset        bool
+	}{
+		"Deleted":      {reason: "the service deleted the session", status: http.StatusNoContent},
+		"AlreadyGone":  {reason: "the service ended the session already: nothing left to delete", status: http.StatusNotFound},
+		"TokenRefused": {reason: "a refused token is reported as such and dropped", status: http.StatusUnauthorized, wantErr: true, wantUnauthorized: true, wantReset: true},
+		"Conflict":     {reason: "any other status is an error that keeps the credentials", status: http.StatusConflict, wantErr: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var got string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = fmt.Sprintf("%s %s?%s %s", r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Authorization"))
+				w.WriteHeader(tc.status)
+			}))
+			defer srv.Close()
+			sessions, err := url.Parse(srv.URL + "/_actions/t-1/_apis/runtime/runnerscalesets/7/sessions?api-version=6.0-preview")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := NewActionsSessionOpener(nil, 7, "pod")
+			o.lastCreate = &sentCreate{sessionsURL: *sessions, header: http.Header{"Authorization": {"Bearer fresh"}}, client: srv.Client()}
+
+			err = o.DeleteSession(t.Context(), id)
+			if (err != nil) != tc.wantErr || IsUnauthorized(err) != tc.wantUnauthorized {
+				t.Errorf("%s\nDeleteSession: want error %t (unauthorized %t), got %v", tc.reason, tc.wantErr, tc.wantUnauthorized, err)
+			}
+			want := "DELETE /_actions/t-1/_apis/runtime/runnerscalesets/7/sessions/" + id.String() + "?api-version=6.0-preview Bearer fresh"
+			if got != want {
+				t.Errorf("%s\nrequest: want %q, got %q", tc.reason, want, got)
+			}
+			if reset := o.lastCreate == nil; reset != tc.wantReset {
+				t.Errorf("%s\ncredentials dropped: want %t, got %t", tc.reason, tc.wantReset, reset)
+			}
+		})
+	}
+}
+
+// Without a create sent with the current credentials there is no token to
+// delete with: an error, never a request without one.
+func TestActionsSessionOpenerDeleteSessionNeedsACreate(t *testing.T) {
+	o := NewActionsSessionOpener(nil, 7, "pod")
+	if err := o.DeleteSession(t.Context(), uuid.New()); err == nil {
+		t.Errorf("DeleteSession before any create: want an error, got none")
 	}
 }

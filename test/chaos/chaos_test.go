@@ -41,13 +41,10 @@ func TestChaos(t *testing.T) {
 	o.Logf = t.Logf
 	if jobs <= 100 {
 		// A short stream (about a minute): slower, so that eight kills fit in
-		// it. Token expiry is left out of this version for now: the provider's
-		// cached Actions client and the listener do not recover from a forced
-		// expiry yet (engineers' report, issue 8). LEAD: once they do, expire
-		// tokens every 20 s here (o.TokenExpiryEvery = 20 * time.Second), so
-		// that they expire during the short stream too.
+		// it, and tokens expire more often, so that they expire during it
+		// too.
 		o.Rate = 1
-		o.TokenExpiryEvery = 0
+		o.TokenExpiryEvery = 20 * time.Second
 	}
 	if v := os.Getenv(EnvTokenExpiry); v != "" {
 		d, err := time.ParseDuration(v)

@@ -39,6 +39,17 @@ func IsConflict(err error) bool {
 	return err != nil && (IsRunnerExists(err) || hasStatus(err, 409))
 }
 
+// IsUnauthorized tells whether the service refused the client's credentials:
+// an Actions call's admin token (401), or the PAT or App token GitHub was
+// shown while the client registered. The library renews its admin token only
+// by the token's own expiry, never on a 401, so a client that got this error
+// keeps getting it: build a new one. A refused message-queue token is not
+// this: the session client renews that one itself.
+func IsUnauthorized(err error) bool {
+	return err != nil && !errors.Is(err, scaleset.MessageQueueTokenExpiredError) &&
+		(hasStatus(err, 401) || strings.Contains(err.Error(), "Bad credentials"))
+}
+
 // hasStatus finds the status the library writes into its error text as
 // status="409 Conflict".
 func hasStatus(err error, code int) bool {

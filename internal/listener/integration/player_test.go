@@ -13,6 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
+	"github.com/arc-crossplane/provider-github-arc/internal/clients"
+	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller"
 )
 
 // player stands in for the EphemeralRunnerSet controller and the runner pods:
@@ -137,7 +140,12 @@ func (p *player) runRunner(ctx context.Context, name string) error {
 		// Leaving the runner's object is what a finished runner does.
 		_ = w.kube.Client.Delete(context.WithoutCancel(ctx), er)
 	}()
-	jit, err := w.actions.GenerateJITConfig(ctx, w.scaleSet.ID, name, "")
+	var jit *actions.JITConfig
+	err := w.withProviderClient(ctx, func(c actions.Client) error {
+		var err error
+		jit, err = c.GenerateJITConfig(ctx, w.scaleSet.ID, name, "")
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -148,7 +156,8 @@ func (p *player) runRunner(ctx context.Context, name string) error {
 	if res.Job == nil {
 		// Idle too long: the runner exits and is removed, as a controller
 		// removes an idle runner on scale-down.
-		return w.actions.RemoveRunner(context.WithoutCancel(ctx), int64(res.RunnerID))
+		ctx := context.WithoutCancel(ctx)
+		return w.withProviderClient(ctx, func(c actions.Client) error { return c.RemoveRunner(ctx, int64(res.RunnerID)) })
 	}
 	err = p.waitJobRecorded(ctx, er, res.Job.RunnerRequestID, res.Job.JobID)
 	if err != nil && p.lenient && ctx.Err() == nil {
@@ -189,4 +198,21 @@ func (p *player) waitJobRecorded(ctx context.Context, er *v1alpha1.EphemeralRunn
 			jobID, requestID, er.Name, got.JobRequestID, got.JobID, got.JobRepositoryName, err)
 	}
 	return nil
+}
+
+// withProviderClient calls f with the provider's cached Actions client for
+// the world's configuration, as the EphemeralRunner controller would, and once
+// more when the service refused that client's admin token: the provider then
+// hands out a fresh client, as its next reconcile would get.
+func (w *world) withProviderClient(ctx context.Context, f func(actions.Client) error) error {
+	cfg := &clients.Config{ConfigURL: w.srv.URL + "/" + org, Token: pat, CABundle: w.srv.CACertPEM}
+	for attempt := 0; ; attempt++ {
+		c, err := controller.NewActionsClient(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		if err := f(c); attempt > 0 || !actions.IsUnauthorized(err) {
+			return err
+		}
+	}
 }
