@@ -2,13 +2,9 @@ package actions
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/actions/scaleset/listener"
 
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator"
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator/simclient"
@@ -63,38 +59,7 @@ func TestFlowCompletesUnderServerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateScaleSet: %v", err)
 	}
-	session, err := c.MessageSessionClient(ctx, ss.ID, "listener")
-	if err != nil {
-		t.Fatalf("MessageSessionClient: %v", err)
-	}
-	l, err := listener.New(session, listener.Config{ScaleSetID: ss.ID, MaxRunners: maxRunners})
-	if err != nil {
-		t.Fatalf("listener.New: %v", err)
-	}
-	runCtx, stopRunners := context.WithCancel(ctx)
-	scaler := &runnerScaler{t: t, ctx: runCtx, client: c, sim: sim, scaleSetID: ss.ID, max: maxRunners}
-	listenCtx, stopListener := context.WithCancel(ctx)
-	listenDone := make(chan error, 1)
-	go func() { listenDone <- l.Run(listenCtx, scaler) }()
-
-	var ids []int64
-	for i := range jobs {
-		j, err := sim.SubmitJob(ctx, simclient.JobSpec{Repository: "octo/app", Labels: []string{"faulty"}, Duration: "10ms", DisplayName: fmt.Sprintf("job-%d", i)})
-		if err != nil {
-			t.Fatalf("SubmitJob: %v", err)
-		}
-		ids = append(ids, j.ID)
-	}
-	done, err := sim.WaitJobs(ctx, simclient.JobCompleted, ids...)
-	if err != nil {
-		t.Fatalf("WaitJobs: %v", err)
-	}
-	stopListener()
-	if err := <-listenDone; !errors.Is(err, context.Canceled) {
-		t.Errorf("listener.Run: want context.Canceled, got %v", err)
-	}
-	stopRunners()
-	scaler.wg.Wait()
+	done, _ := runJobs(ctx, t, c, sim, ss, jobs, maxRunners)
 
 	for _, j := range done {
 		if j.Runs != 1 || j.Result != simclient.ResultSucceeded {

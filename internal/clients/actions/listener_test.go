@@ -65,21 +65,11 @@ func (s *runnerScaler) HandleDesiredRunnerCount(ctx context.Context, assigned in
 	return target, nil
 }
 
-func TestListenerRunsEveryJobOnce(t *testing.T) {
-	const (
-		jobs       = 8
-		maxRunners = 3
-	)
-	srv := actionstest.NewServer(t, func(cfg *simactions.Config) { cfg.LongPollTimeout = 300 * time.Millisecond })
-	c := newTestClient(t, srv)
-	sim := newSimClient(t, srv)
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-
-	ss, err := c.CreateScaleSet(ctx, ScaleSetSpec{Name: "busy", RunnerGroupID: 1})
-	if err != nil {
-		t.Fatalf("CreateScaleSet: %v", err)
-	}
+// runJobs runs scaleset's own listener on scale set ss with a runnerScaler of at most
+// maxRunners, submits jobs jobs for its name, waits until all completed, stops
+// everything, and returns the completed jobs and the scaler.
+func runJobs(ctx context.Context, t *testing.T, c *ScalesetClient, sim *simclient.Client, ss *ScaleSet, jobs, maxRunners int) ([]simclient.Job, *runnerScaler) {
+	t.Helper()
 	session, err := c.MessageSessionClient(ctx, ss.ID, "listener")
 	if err != nil {
 		t.Fatalf("MessageSessionClient: %v", err)
@@ -96,7 +86,7 @@ func TestListenerRunsEveryJobOnce(t *testing.T) {
 
 	var ids []int64
 	for i := range jobs {
-		j, err := sim.SubmitJob(ctx, simclient.JobSpec{Repository: "octo/app", Labels: []string{"busy"}, Duration: "20ms", DisplayName: fmt.Sprintf("job-%d", i)})
+		j, err := sim.SubmitJob(ctx, simclient.JobSpec{Repository: "octo/app", Labels: []string{ss.Name}, Duration: "20ms", DisplayName: fmt.Sprintf("job-%d", i)})
 		if err != nil {
 			t.Fatalf("SubmitJob: %v", err)
 		}
@@ -114,6 +104,25 @@ func TestListenerRunsEveryJobOnce(t *testing.T) {
 	stopRunners()
 	scaler.wg.Wait()
 	_ = session.Close(ctx)
+	return done, scaler
+}
+
+func TestListenerRunsEveryJobOnce(t *testing.T) {
+	const (
+		jobs       = 8
+		maxRunners = 3
+	)
+	srv := actionstest.NewServer(t, func(cfg *simactions.Config) { cfg.LongPollTimeout = 300 * time.Millisecond })
+	c := newTestClient(t, srv)
+	sim := newSimClient(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+
+	ss, err := c.CreateScaleSet(ctx, ScaleSetSpec{Name: "busy", RunnerGroupID: 1})
+	if err != nil {
+		t.Fatalf("CreateScaleSet: %v", err)
+	}
+	done, scaler := runJobs(ctx, t, c, sim, ss, jobs, maxRunners)
 
 	for _, j := range done {
 		if j.Runs != 1 || j.Result != simclient.ResultSucceeded || j.ScaleSetID != ss.ID {
