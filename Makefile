@@ -9,6 +9,9 @@ GO ?= go
 FUZZ_TARGETS ?= ./internal/simulator:FuzzRESTRequestDecoding ./internal/simulator/actions:FuzzActionsRequestDecoding ./internal/listener:FuzzDecideScale ./internal/listener:FuzzParseConfig ./internal/function:FuzzRender
 FUZZ_TIME ?= 10s
 TEST_TIMEOUT ?= 40m
+# Test packages run one at a time: the integration packages share the local cluster
+# and 2 cores, and each runs controllers, listeners and a simulator of its own.
+TEST_PARALLEL ?= 1
 
 .PHONY: help
 help: ## Show the targets.
@@ -51,7 +54,7 @@ test: check-generated lint xpkg ## Unit, contract, render, fuzz and integration 
 	echo "cluster: $$kubeconfig"; \
 	xp="$$(cluster/build-binaries.sh crossplane | tail -n1)"; \
 	ARC_KUBECONFIG="$$kubeconfig" CROSSPLANE_CLI="$$xp/crossplane" CROSSPLANE_CORE="$$xp/crossplane-core" \
-		$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+		$(GO) test -p $(TEST_PARALLEL) -count=1 -timeout $(TEST_TIMEOUT) ./...
 	cd apis/crdcheck && $(GO) test -count=1 ./...
 	@for target in $(FUZZ_TARGETS); do \
 		pkg="$${target%%:*}"; fn="$${target##*:}"; \

@@ -24,6 +24,10 @@ const (
 	// when Run's context ends. With DefaultCloseTimeout it stays within a
 	// pod's default 30 s termination grace period.
 	DefaultHandleTimeout = 15 * time.Second
+	// DefaultPatchRenewal is how often a quiet set with jobs still assigned
+	// gets its target again: rarely enough to cause no churn, often enough
+	// that a stranded job waits at most this long for a runner.
+	DefaultPatchRenewal = 30 * time.Second
 )
 
 const (
@@ -58,6 +62,11 @@ type Options struct {
 	CloseTimeout time.Duration
 	// HandleTimeout bounds the handling of one message.
 	HandleTimeout time.Duration
+	// PatchRenewal is how long a quiet set (polls without messages while jobs
+	// are still assigned) waits before the listener re-sends its target under
+	// a fresh patchID, so that the set looks again. Zero takes
+	// DefaultPatchRenewal.
+	PatchRenewal time.Duration
 	// FirstPatchID is the patchID sequence's start, exclusive. Zero takes
 	// the start time in milliseconds: a restarted listener then continues
 	// above its predecessor's patchIDs without reading the object.
@@ -74,6 +83,8 @@ type Listener struct {
 
 	// The loop's own state; only Run's goroutine touches it.
 	scale scaleState
+	// patchedAt is when the last patch was written.
+	patchedAt time.Time
 	// available lists the requests announced as available that the listener
 	// has not tried to acquire yet, because maxRunners left no room: the
 	// service announces a request to a session only once.
@@ -115,6 +126,9 @@ func New(o Options) (*Listener, error) {
 	}
 	if o.FirstPatchID <= 0 {
 		o.FirstPatchID = time.Now().UnixMilli()
+	}
+	if o.PatchRenewal <= 0 {
+		o.PatchRenewal = DefaultPatchRenewal
 	}
 	l := &Listener{o: o, log: o.Log, metrics: o.Metrics}
 	if l.log.GetSink() == nil {
@@ -296,12 +310,14 @@ func (l *Listener) serve(ctx context.Context, sess SessionClient) error {
 		if msg == nil {
 			// Nothing happened within the long poll. The latest statistics
 			// still stand; this is where an idle set at minRunners gets its
-			// full-reconcile patch. With jobs still assigned, a quiet poll is
-			// news too, as in ARC, which patches after every poll: a fresh
-			// patchID makes the set look again, so a patch it answered with
-			// runners that have since exited cannot leave a job without one.
+			// full-reconcile patch. With jobs still assigned and no patch for
+			// PatchRenewal, a quiet poll is news too (ARC patches after every
+			// poll): a fresh patchID makes the set look again, so a patch it
+			// answered with runners that have since exited cannot leave a job
+			// without one.
 			assigned := l.lastAssigned(stats)
-			if err := l.scaleTo(ctx, assigned, assigned > 0); err != nil {
+			renew := assigned > 0 && time.Since(l.patchedAt) >= l.o.PatchRenewal
+			if err := l.scaleTo(ctx, assigned, renew); err != nil {
 				l.log.Error(err, "Cannot scale", "retryIn", retry.next().String())
 				retry.wait(ctx)
 				continue
@@ -480,6 +496,7 @@ func (l *Listener) scaleTo(ctx context.Context, assignedJobs int, eventful bool)
 		return err
 	}
 	l.scale = l.scale.commit(d)
+	l.patchedAt = time.Now()
 	l.log.Info("Scaled", "replicas", d.replicas, "patchID", d.patchID, "assignedJobs", assignedJobs)
 	return nil
 }

@@ -530,17 +530,31 @@ func TestIdlePollsResetPatchIDOnce(t *testing.T) {
 }
 
 // Polls without a message while jobs are still assigned re-send the target with
-// a fresh patchID each time, as ARC does after every poll: the set looks again,
-// so runners that exited under an answered patch cannot strand a job.
+// a fresh patchID once PatchRenewal has passed since the last patch (here at
+// once), as ARC does after every poll: the set looks again, so runners that
+// exited under an answered patch cannot strand a job.
 func TestQuietPollsWithAssignedJobsRenewThePatch(t *testing.T) {
 	c := &calls{}
 	s := newFakeSession(c, "s1", assigned(2))
 	s.emptyPolls = 2
-	_, stop := running(t, Options{MinRunners: 0, MaxRunners: 5, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}})
+	_, stop := running(t, Options{MinRunners: 0, MaxRunners: 5, PatchRenewal: time.Nanosecond, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}})
 	waitIdle(t, s)
 	stop()
 	want := []string{"kube replicas=2 patchID=101", "kube replicas=2 patchID=102", "kube replicas=2 patchID=103"}
 	if diff := cmp.Diff(want, c.matching("kube replicas")); diff != "" {
+		t.Errorf("replica patches: -want, +got:\n%s", diff)
+	}
+}
+
+// Within PatchRenewal of the last patch a quiet poll changes nothing.
+func TestQuietPollsWithinRenewalPatchNothing(t *testing.T) {
+	c := &calls{}
+	s := newFakeSession(c, "s1", assigned(2))
+	s.emptyPolls = 2
+	_, stop := running(t, Options{MinRunners: 0, MaxRunners: 5, PatchRenewal: time.Hour, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}})
+	waitIdle(t, s)
+	stop()
+	if diff := cmp.Diff([]string{"kube replicas=2 patchID=101"}, c.matching("kube replicas")); diff != "" {
 		t.Errorf("replica patches: -want, +got:\n%s", diff)
 	}
 }
