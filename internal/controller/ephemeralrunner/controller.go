@@ -424,6 +424,19 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 		return ctrl.Result{}, nil
 	}
 	left := er.Status.Phase == v1alpha1.EphemeralRunnerSucceeded || er.Status.Phase == v1alpha1.EphemeralRunnerFailed
+	if er.Status.RunnerID == 0 && !left {
+		// The runner may be registered (its JIT config generated, its Secret
+		// written) without its id in the status yet: deleted right then, it
+		// would stay registered at the service. Its name finds it. Without
+		// credentials (its configuration deleted first) it is let go: most
+		// such runners never registered.
+		ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
+		if err != nil {
+			log.Info("Cannot check the service for a runner deleted before its registration was recorded", "error", err.Error())
+		} else if err := removeByName(ctx, ac, runnerNameOf(er)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemoveRunner, err)
+		}
+	}
 	if er.Status.RunnerID != 0 && !left {
 		ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
 		if err != nil {
@@ -490,7 +503,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, er *v1alpha1.EphemeralRunn
 
 func removeByName(ctx context.Context, ac actions.Client, name string) error {
 	old, err := ac.GetRunnerByName(ctx, name)
-	if actions.IsNotFound(err) {
+	if actions.IsNotFound(err) || (err == nil && old == nil) {
 		return nil
 	}
 	if err != nil {

@@ -174,3 +174,40 @@ func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
 }
 
 func ptrTrue() *bool { b := true; return &b }
+
+// A runner deleted before its runner id reached its status is looked up by
+// name and removed from the service, so no registration outlives it.
+func TestRunnerDeletedBeforeItsIDIsRemovedByName(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		byName *actions.Runner
+		want   []string
+	}{
+		"Registered": {
+			reason: "The JIT config was generated: the service knows the runner by name.",
+			byName: &actions.Runner{ID: 17, Name: "r-1"},
+			want:   []string{"GetRunnerByName r-1", "RemoveRunner 17"},
+		},
+		"NeverRegistered": {
+			reason: "No JIT config yet: nothing to remove.",
+			want:   []string{"GetRunnerByName r-1"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			fa := &fakeActions{byName: tc.byName}
+			er := newRunner()
+			r, kube := newFixture(t, fa, er)
+			if err := kube.Delete(t.Context(), er); err != nil {
+				t.Fatal(err)
+			}
+			reconcile(t, r)
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), &v1alpha1.EphemeralRunner{}); !kerrors.IsNotFound(err) {
+				t.Errorf("%s\nrunner after finalizing: %v, want it gone", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want, fa.calls); diff != "" {
+				t.Errorf("%s\ncalls: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
