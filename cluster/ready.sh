@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ready.sh KUBECONFIG [NODES]: waits (up to 2 minutes) until the API server answers
+# ready.sh KUBECONFIG [NODES]: waits (up to ARC_READY_TIMEOUT seconds, 120 by default) until the API server answers
 # /readyz and, if NODES is given, that many nodes are Ready. Exits non-zero with the
 # reason otherwise.
 set -euo pipefail
@@ -12,14 +12,15 @@ kubeconfig="$1"
 want_nodes="${2:-0}"
 kubectl="$(binary_dir kubernetes)/kubectl"
 
-deadline=$((SECONDS + 120))
+timeout="${ARC_READY_TIMEOUT:-120}"
+deadline=$((SECONDS + timeout))
 until "${kubectl}" --kubeconfig "${kubeconfig}" get --raw /readyz >/dev/null 2>&1; do
-	((SECONDS < deadline)) || die "API server of ${kubeconfig} not ready after 2 minutes"
+	((SECONDS < deadline)) || die "API server of ${kubeconfig} not ready after ${timeout}s"
 	sleep 1
 done
 while true; do
 	ready="$("${kubectl}" --kubeconfig "${kubeconfig}" get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l)"
 	((ready >= want_nodes)) && break
-	((SECONDS < deadline)) || die "${ready} of ${want_nodes} nodes Ready after 2 minutes"
+	((SECONDS < deadline)) || die "${ready} of ${want_nodes} nodes Ready after ${timeout}s"
 	sleep 1
 done

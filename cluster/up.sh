@@ -25,19 +25,19 @@ kubeconfig="$(kubeconfig_path)"
 
 healthy() {
 	[[ -f "${kubeconfig}" ]] && kwokctl --name "${cluster_name}" get components >/dev/null 2>&1 &&
-		"${root}/cluster/ready.sh" "${kubeconfig}" >/dev/null 2>&1
+		ARC_READY_TIMEOUT=5 "${root}/cluster/ready.sh" "${kubeconfig}" >/dev/null 2>&1
 }
 
 if [[ -d "${kwok_home}/clusters/${cluster_name}" ]]; then
 	if healthy; then
 		log "reusing cluster ${cluster_name}"
 	else
-		# A cluster left behind by a killed run, or by a reboot: its processes are gone.
-		log "cluster ${cluster_name} exists but is not healthy; trying to start it"
-		if ! kwokctl --name "${cluster_name}" start cluster --timeout 2m >&2 || ! healthy; then
-			log "cannot restart it; deleting and creating it anew"
-			kwokctl --name "${cluster_name}" delete cluster >&2 || rm -rf "${kwok_home}/clusters/${cluster_name}"
-		fi
+		# A cluster left behind by a killed run, or by a reboot: its processes are
+		# gone. It holds nothing worth keeping, and a new one starts in seconds where
+		# restarting the old one waited minutes.
+		log "cluster ${cluster_name} exists but is not healthy; creating it anew"
+		kwokctl --name "${cluster_name}" delete cluster >&2 || true
+		rm -rf "${kwok_home}/clusters/${cluster_name}"
 	fi
 fi
 
