@@ -88,49 +88,50 @@ type CABundleSettings struct {
 // ClientSettings returns what a client needs to reach GitHub. References are
 // resolved in the ProviderConfig's own namespace.
 func (pc *ProviderConfig) ClientSettings() ClientSettings {
-	s := ClientSettings{
-		GitHubConfigURL:   string(pc.Spec.GitHubConfigURL),
-		CredentialsType:   pc.Spec.Credentials.Type,
-		CredentialsSecret: types.NamespacedName{Namespace: pc.GetNamespace(), Name: pc.Spec.Credentials.SecretRef.Name},
-	}
-	s.setKeys(pc.Spec.Credentials.App, pc.Spec.Credentials.PAT)
-
-	if b := pc.Spec.CABundle; b != nil {
-		s.CABundle = &CABundleSettings{PEM: string(b.PEM)}
-		switch {
-		case b.SecretRef != nil:
-			s.CABundle.Secret = &types.NamespacedName{Namespace: pc.GetNamespace(), Name: string(b.SecretRef.Name)}
-			s.CABundle.Key = keyOrDefault(b.SecretRef.Key, DefaultCABundleKey)
-		case b.ConfigMapRef != nil:
-			s.CABundle.ConfigMap = &types.NamespacedName{Namespace: pc.GetNamespace(), Name: string(b.ConfigMapRef.Name)}
-			s.CABundle.Key = keyOrDefault(b.ConfigMapRef.Key, DefaultCABundleKey)
-		}
-	}
-
-	return s
+	ns, c := pc.GetNamespace(), pc.Spec.Credentials
+	return clientSettings(pc.Spec.GitHubConfigURL, c.Type, types.NamespacedName{Namespace: ns, Name: c.SecretRef.Name},
+		c.App, c.PAT, pc.Spec.CABundle.inNamespace(ns))
 }
 
 // ClientSettings returns what a client needs to reach GitHub.
 func (pc *ClusterProviderConfig) ClientSettings() ClientSettings {
-	s := ClientSettings{
-		GitHubConfigURL:   string(pc.Spec.GitHubConfigURL),
-		CredentialsType:   pc.Spec.Credentials.Type,
-		CredentialsSecret: types.NamespacedName{Namespace: pc.Spec.Credentials.SecretRef.Namespace, Name: pc.Spec.Credentials.SecretRef.Name},
-	}
-	s.setKeys(pc.Spec.Credentials.App, pc.Spec.Credentials.PAT)
+	c := pc.Spec.Credentials
+	return clientSettings(pc.Spec.GitHubConfigURL, c.Type, types.NamespacedName{Namespace: c.SecretRef.Namespace, Name: c.SecretRef.Name},
+		c.App, c.PAT, pc.Spec.CABundle)
+}
 
-	if b := pc.Spec.CABundle; b != nil {
-		s.CABundle = &CABundleSettings{PEM: string(b.PEM)}
-		switch {
-		case b.SecretRef != nil:
-			s.CABundle.Secret = &types.NamespacedName{Namespace: b.SecretRef.Namespace, Name: string(b.SecretRef.Name)}
-			s.CABundle.Key = keyOrDefault(b.SecretRef.Key, DefaultCABundleKey)
-		case b.ConfigMapRef != nil:
-			s.CABundle.ConfigMap = &types.NamespacedName{Namespace: b.ConfigMapRef.Namespace, Name: string(b.ConfigMapRef.Name)}
-			s.CABundle.Key = keyOrDefault(b.ConfigMapRef.Key, DefaultCABundleKey)
-		}
+// inNamespace is the bundle with its references made namespaced, as a
+// ClusterProviderConfig's are.
+func (b *CABundle) inNamespace(ns string) *ClusterCABundle {
+	if b == nil {
+		return nil
 	}
+	out := &ClusterCABundle{PEM: b.PEM}
+	if r := b.SecretRef; r != nil {
+		out.SecretRef = &KeySelector{Name: r.Name, Namespace: ns, Key: r.Key}
+	}
+	if r := b.ConfigMapRef; r != nil {
+		out.ConfigMapRef = &KeySelector{Name: r.Name, Namespace: ns, Key: r.Key}
+	}
+	return out
+}
 
+// clientSettings is the kind-independent part of ClientSettings.
+func clientSettings(url GitHubConfigURL, t CredentialsType, secret types.NamespacedName, app *AppSecretKeys, pat *PATSecretKeys, b *ClusterCABundle) ClientSettings {
+	s := ClientSettings{GitHubConfigURL: string(url), CredentialsType: t, CredentialsSecret: secret}
+	s.setKeys(app, pat)
+	if b == nil {
+		return s
+	}
+	s.CABundle = &CABundleSettings{PEM: string(b.PEM)}
+	switch {
+	case b.SecretRef != nil:
+		s.CABundle.Secret = &types.NamespacedName{Namespace: b.SecretRef.Namespace, Name: string(b.SecretRef.Name)}
+		s.CABundle.Key = keyOrDefault(b.SecretRef.Key, DefaultCABundleKey)
+	case b.ConfigMapRef != nil:
+		s.CABundle.ConfigMap = &types.NamespacedName{Namespace: b.ConfigMapRef.Namespace, Name: string(b.ConfigMapRef.Name)}
+		s.CABundle.Key = keyOrDefault(b.ConfigMapRef.Key, DefaultCABundleKey)
+	}
 	return s
 }
 
