@@ -48,7 +48,7 @@ const (
 	errGetCAConfigMap  = "cannot get CA bundle ConfigMap %s"
 	errMissingKey      = "%s %s has no key %q (%s)"
 	errEmptyKey        = "key %q of %s %s is empty (%s)"
-	errNotInteger      = "key %q of %s %s must hold a positive integer (%s), got %q"
+	errNotInteger      = "key %q of %s %s must hold a positive integer (%s), got %s"
 	errNotRSAKey       = "key %q of %s %s must hold the App's PEM-encoded RSA private key, as GitHub generated it"
 	errNoCertificate   = "%s holds no PEM certificate"
 	errUnknownCredType = "unknown credentials type %q: want App or PAT"
@@ -268,7 +268,7 @@ func (s secretData) positiveInt(key, meaning string) (int64, error) {
 	text := strings.TrimSpace(string(v))
 	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil || n < 1 {
-		return 0, configErrorf(errNotInteger, key, s.what, s.ref, meaning, truncate(text, 32))
+		return 0, configErrorf(errNotInteger, key, s.what, s.ref, meaning, echo(text))
 	}
 	return n, nil
 }
@@ -291,13 +291,19 @@ func isRSAPrivateKey(b []byte) bool {
 	return ok
 }
 
-// truncate shortens what is echoed back from a Secret: enough to recognise a
-// typo, never a whole credential.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// maxEcho is the length up to which a malformed value read from a Secret is
+// echoed in an error. No GitHub credential is this short (tokens are 40
+// characters and more), so one stored under the wrong key is never shown, not
+// even in part.
+const maxEcho = 16
+
+// echo is what an error shows of a malformed value read from a Secret: the
+// value when it is short enough to be a mistyped id, else only its length.
+func echo(s string) string {
+	if len(s) <= maxEcho {
+		return strconv.Quote(s)
 	}
-	return s[:n] + "..."
+	return fmt.Sprintf("a value of %d characters", len(s))
 }
 
 // Scope is where a githubConfigURL points.

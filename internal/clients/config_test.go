@@ -234,6 +234,16 @@ func TestResolveConfig(t *testing.T) {
 			},
 			want: want{err: `key "github_app_installation_id" of Secret team-a/gh must hold a positive integer (the App installation's numeric ID), got "my-install"`, configError: true},
 		},
+		"CredentialUnderIDKeyNotEchoed": {
+			reason: "A token stored under an id's key is not echoed, not even in part: errors reach conditions, events and logs.",
+			args: args{
+				objs: []client.Object{appConfig("default", "gh"), secret("gh", map[string]string{
+					arcv1alpha1.DefaultAppIDKey: "123", arcv1alpha1.DefaultInstallationIDKey: "ghp_0123456789abcdefghijklmnopqrstuvwxyz", arcv1alpha1.DefaultPrivateKeyKey: string(key),
+				})},
+				namespace: ns, kind: "ProviderConfig", name: "default",
+			},
+			want: want{err: `key "github_app_installation_id" of Secret team-a/gh must hold a positive integer (the App installation's numeric ID), got a value of 40 characters`, configError: true},
+		},
 		"PrivateKeyNotRSA": {
 			reason: "GitHub App keys are RSA; anything else is refused before GitHub is called.",
 			args: args{

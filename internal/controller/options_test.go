@@ -23,6 +23,7 @@ import (
 
 	"github.com/arc-crossplane/provider-github-arc/internal/clients"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
+	ghclient "github.com/arc-crossplane/provider-github-arc/internal/clients/github"
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator"
 )
 
@@ -72,6 +73,19 @@ func TestOptionsFactories(t *testing.T) {
 	var o Options
 	if o.GitHubClient() == nil || o.ActionsClient() == nil {
 		t.Fatal("the zero Options must fall back to the real client factories")
+	}
+
+	// Factories that are set are the ones used: a test's fake replaces GitHub.
+	errGitHub, errActions := errors.New("fake GitHub"), errors.New("fake Actions Service")
+	o = Options{
+		GitHubClientFactory:  func(context.Context, *clients.Config) (ghclient.RunnerGroupClient, error) { return nil, errGitHub },
+		ActionsClientFactory: func(context.Context, *clients.Config) (actions.Client, error) { return nil, errActions },
+	}
+	if _, err := o.GitHubClient()(t.Context(), &clients.Config{}); !errors.Is(err, errGitHub) {
+		t.Errorf("GitHubClient(): want the factory that was set, got one that returned %v", err)
+	}
+	if _, err := o.ActionsClient()(t.Context(), &clients.Config{}); !errors.Is(err, errActions) {
+		t.Errorf("ActionsClient(): want the factory that was set, got one that returned %v", err)
 	}
 }
 

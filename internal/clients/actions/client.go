@@ -181,7 +181,7 @@ func New(cfg Config) (*ScalesetClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errNewClient, err)
 	}
-	return &ScalesetClient{client: c, opts: opts}, nil
+	return &ScalesetClient{client: c}, nil
 }
 
 func (cfg Config) httpOptions() ([]scaleset.HTTPOption, error) {

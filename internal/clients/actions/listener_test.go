@@ -96,6 +96,11 @@ func runJobs(ctx context.Context, t *testing.T, c *ScalesetClient, sim *simclien
 	if err != nil {
 		t.Fatalf("WaitJobs: %v", err)
 	}
+	if len(done) != jobs {
+		// The callers check every completed job: a short list would let
+		// a job that never ran pass unchecked.
+		t.Fatalf("WaitJobs: want %d completed jobs, got %d", jobs, len(done))
+	}
 
 	stopListener()
 	if err := <-listenDone; !errors.Is(err, context.Canceled) {

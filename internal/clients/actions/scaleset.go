@@ -10,7 +10,6 @@ import (
 // ScalesetClient is the Client backed by scaleset.Client.
 type ScalesetClient struct {
 	client *scaleset.Client
-	opts   []scaleset.HTTPOption
 }
 
 var _ Client = (*ScalesetClient)(nil)
@@ -26,10 +25,6 @@ const (
 	errRemoveRunner   = "cannot remove runner"
 	errOpenSession    = "cannot open message session"
 )
-
-// Scaleset returns the wrapped library client, for the listener's session and
-// message loop.
-func (c *ScalesetClient) Scaleset() *scaleset.Client { return c.client }
 
 // MessageSessionClient opens a message session for the scale set, owned by
 // owner. The session client inherits this client's HTTP options; opts override

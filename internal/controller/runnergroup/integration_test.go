@@ -311,32 +311,11 @@ func TestRestartBeforeExternalName(t *testing.T) {
 	stop()
 	created := externalID(t, first)
 
-	// Rewind the resource to the moment after the create at GitHub and
-	// before the annotations were written.
-	if err := e.Get(t.Context(), first); err != nil {
-		t.Fatal(err)
-	}
-	annotations := first.GetAnnotations()
-	delete(annotations, meta.AnnotationKeyExternalName)
-	delete(annotations, meta.AnnotationKeyExternalCreateSucceeded)
-	first.SetAnnotations(annotations)
-	meta.SetExternalCreatePending(first, time.Now())
-	if err := e.Client.Update(t.Context(), first); err != nil {
-		t.Fatal(err)
-	}
+	e.RewindToCreatePending(t, first)
 
 	e.Sim.ResetCounters()
 	e.StartProvider(t)
-	testenv.Eventually(t, providertest.Timeout, "group adopted by name after restart", func(ctx context.Context) (bool, error) {
-		if err := e.Get(ctx, first); err != nil {
-			return false, err
-		}
-		return meta.GetExternalName(first) == strconv.FormatInt(created, 10), nil
-	})
-	e.WaitReady(t, first)
-	if meta.ExternalCreateIncomplete(first) {
-		t.Errorf("after adoption by name the resource still looks half-created: %v", first.GetAnnotations())
-	}
+	e.WaitAdoptedByName(t, first, strconv.FormatInt(created, 10))
 	assertOneGroupNamed(t, e, "restarted")
 	if n := e.Sim.Counters().Calls("POST /api/v3/orgs/{org}/actions/runner-groups"); n != 0 {
 		t.Errorf("groups created after the restart: want 0, got %d", n)

@@ -27,25 +27,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/actions/v1alpha1"
-	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients"
 	ghclient "github.com/arc-crossplane/provider-github-arc/internal/clients/github"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
 )
 
 const (
-	errTrackUsage        = "cannot track ProviderConfig usage"
-	errNoConfigRef       = "spec.providerConfigRef is not set"
 	errResolveConfig     = "cannot resolve provider configuration"
 	errNewClient         = "cannot create GitHub client"
 	errExternalName      = "external name %q is not a runner group id: set the crossplane.io/external-name annotation to the group's numeric id, or remove it to find the group by name"
@@ -64,76 +57,25 @@ const (
 // defaultGroupID is the id GitHub gives every organization's Default group.
 const defaultGroupID = 1
 
-// creationGracePeriod is how long a resource that was just created may be
-// reported missing before it is believed. GitHub answers reads of what it just
-// wrote consistently, so the grace is short: it only delays the deletion of
-// a resource that was created moments before.
-const creationGracePeriod = 5 * time.Second
-
 // Setup adds a controller that reconciles RunnerGroups.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
-	o = o.WithDefaults()
-	name := managed.ControllerName(v1alpha1.RunnerGroupGroupKind.String())
-
-	opts := []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.RunnerGroup](&connector{
-			kube:      mgr.GetClient(),
-			usage:     resource.NewProviderConfigUsageTracker(mgr.GetClient(), &arcv1alpha1.ProviderConfigUsage{}),
-			newClient: o.GitHubClient(),
-		}),
-		// The external name is GitHub's id, never metadata.name.
-		managed.WithInitializers(),
-		// Observe finds a group by its name when the id was never recorded,
-		// so a create whose result was lost is safe to retry.
-		managed.WithDeterministicExternalName(true),
-		managed.WithCreationGracePeriod(creationGracePeriod),
-		managed.WithLogger(o.Logger.WithValues("controller", name)),
-		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder takes the legacy recorder
-		managed.WithPollInterval(o.PollInterval),
-		managed.WithManagementPolicies(),
-	}
-	if o.MetricOptions != nil && o.MetricOptions.MRMetrics != nil {
-		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
-	}
-
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RunnerGroupGroupVersionKind), opts...)
-
-	return ctrl.NewControllerManagedBy(mgr).
-		Named(name).
-		WithOptions(o.ForControllerRuntime()).
-		For(&v1alpha1.RunnerGroup{}).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+	return controller.SetupManaged(mgr, o, v1alpha1.RunnerGroupGroupVersionKind, &v1alpha1.RunnerGroup{}, connect(o.GitHubClient()))
 }
 
-// connector builds an external client for one RunnerGroup from its provider
-// configuration.
-type connector struct {
-	kube      client.Reader
-	usage     resource.ModernTracker
-	newClient controller.GitHubClientFactory
-}
-
-func (c *connector) Connect(ctx context.Context, cr *v1alpha1.RunnerGroup) (managed.TypedExternalClient[*v1alpha1.RunnerGroup], error) {
-	if err := c.usage.Track(ctx, cr); err != nil {
-		return nil, fmt.Errorf("%s: %w", errTrackUsage, err)
+// connect returns the external client of a RunnerGroup: a REST client of the
+// organization or enterprise its configuration names.
+func connect(newClient controller.GitHubClientFactory) controller.ExternalFactory[*v1alpha1.RunnerGroup] {
+	return func(ctx context.Context, cfg *clients.Config) (managed.TypedExternalClient[*v1alpha1.RunnerGroup], error) {
+		scope, err := clients.ParseConfigURL(cfg.ConfigURL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", errResolveConfig, err)
+		}
+		gh, err := newClient(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", errNewClient, err)
+		}
+		return &external{gh: gh, enterprise: scope.Enterprise != ""}, nil
 	}
-	ref := cr.GetProviderConfigReference()
-	if ref == nil {
-		return nil, errors.New(errNoConfigRef)
-	}
-	cfg, err := clients.ResolveConfig(ctx, c.kube, cr.GetNamespace(), ref.Kind, ref.Name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", errResolveConfig, err)
-	}
-	scope, err := clients.ParseConfigURL(cfg.ConfigURL)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", errResolveConfig, err)
-	}
-	gh, err := c.newClient(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", errNewClient, err)
-	}
-	return &external{gh: gh, enterprise: scope.Enterprise != ""}, nil
 }
 
 // external manages one RunnerGroup's group at GitHub.

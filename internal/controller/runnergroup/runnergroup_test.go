@@ -58,41 +58,55 @@ type fakeGitHub struct {
 	listRepos   func(ctx context.Context, groupID int64) ([]ghclient.Repository, error)
 	setRepos    func(ctx context.Context, groupID int64, ids []int64) error
 	resolveRepo func(ctx context.Context, names []string) (map[string]int64, error)
+
+	// called lists the methods called, in order.
+	called []string
 }
 
 var _ ghclient.RunnerGroupClient = &fakeGitHub{}
 
 func (f *fakeGitHub) ListRunnerGroups(ctx context.Context) ([]ghclient.RunnerGroup, error) {
+	f.called = append(f.called, "ListRunnerGroups")
 	return f.list(ctx)
 }
 
 func (f *fakeGitHub) GetRunnerGroup(ctx context.Context, id int64) (*ghclient.RunnerGroup, error) {
+	f.called = append(f.called, "GetRunnerGroup")
 	return f.get(ctx, id)
 }
 
 func (f *fakeGitHub) GetRunnerGroupByName(ctx context.Context, name string) (*ghclient.RunnerGroup, error) {
+	f.called = append(f.called, "GetRunnerGroupByName")
 	return f.getByName(ctx, name)
 }
 
 func (f *fakeGitHub) CreateRunnerGroup(ctx context.Context, p ghclient.RunnerGroupParameters) (*ghclient.RunnerGroup, error) {
+	f.called = append(f.called, "CreateRunnerGroup")
 	return f.create(ctx, p)
 }
 
 func (f *fakeGitHub) UpdateRunnerGroup(ctx context.Context, id int64, p ghclient.RunnerGroupParameters) (*ghclient.RunnerGroup, error) {
+	f.called = append(f.called, "UpdateRunnerGroup")
 	return f.update(ctx, id, p)
 }
 
-func (f *fakeGitHub) DeleteRunnerGroup(ctx context.Context, id int64) error { return f.del(ctx, id) }
+func (f *fakeGitHub) DeleteRunnerGroup(ctx context.Context, id int64) error {
+	f.called = append(f.called, "DeleteRunnerGroup")
+	return f.del(ctx, id)
+}
 
 func (f *fakeGitHub) ListSelectedRepositories(ctx context.Context, groupID int64) ([]ghclient.Repository, error) {
+	f.called = append(f.called, "ListSelectedRepositories")
 	return f.listRepos(ctx, groupID)
 }
 
 func (f *fakeGitHub) SetSelectedRepositories(ctx context.Context, groupID int64, ids []int64) error {
+	f.called = append(f.called, "SetSelectedRepositories")
 	return f.setRepos(ctx, groupID, ids)
 }
 
 func (f *fakeGitHub) ResolveRepositoryIDs(ctx context.Context, names []string) (map[string]int64, error) {
+	f.called = append(f.called, "ResolveRepositoryIDs")
 	return f.resolveRepo(ctx, names)
 }
 
@@ -493,6 +507,8 @@ func TestUpdate(t *testing.T) {
 		gh     *fakeGitHub
 		cr     *v1alpha1.RunnerGroup
 		want   error
+		// calls are the methods the fake must see, in order.
+		calls []string
 	}{
 		"PutsBackEveryField": {
 			reason: "Update sends every field of the spec, booleans included, so a value changed at GitHub is put back.",
@@ -503,7 +519,8 @@ func TestUpdate(t *testing.T) {
 				}
 				return atGitHub(), nil
 			}},
-			cr: group(withExternalName("42")),
+			cr:    group(withExternalName("42")),
+			calls: []string{"UpdateRunnerGroup"},
 		},
 		"SetsSelectedRepositories": {
 			reason: "With visibility selected, the repositories are set as well.",
@@ -523,14 +540,16 @@ func TestUpdate(t *testing.T) {
 				p.Visibility = v1alpha1.RunnerGroupVisibilitySelected
 				p.SelectedRepositories = []v1alpha1.RepositoryName{"api"}
 			})),
+			calls: []string{"ResolveRepositoryIDs", "UpdateRunnerGroup", "SetSelectedRepositories"},
 		},
 		"UpdateError": {
 			reason: "A failed update is returned, wrapped.",
 			gh: &fakeGitHub{update: func(context.Context, int64, ghclient.RunnerGroupParameters) (*ghclient.RunnerGroup, error) {
 				return nil, errBoom
 			}},
-			cr:   group(withExternalName("42")),
-			want: errors.New(errUpdate + ": boom"),
+			cr:    group(withExternalName("42")),
+			want:  errors.New(errUpdate + ": boom"),
+			calls: []string{"UpdateRunnerGroup"},
 		},
 	}
 	for name, tc := range cases {
@@ -539,6 +558,9 @@ func TestUpdate(t *testing.T) {
 			_, err := e.Update(t.Context(), tc.cr)
 			if diff := cmp.Diff(errText(tc.want), errText(err)); diff != "" {
 				t.Errorf("%s\nUpdate(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.calls, tc.gh.called); diff != "" {
+				t.Errorf("%s\nUpdate(...): -want calls, +got calls:\n%s", tc.reason, diff)
 			}
 		})
 	}
@@ -550,6 +572,8 @@ func TestDelete(t *testing.T) {
 		gh     *fakeGitHub
 		cr     *v1alpha1.RunnerGroup
 		want   error
+		// calls are the methods the fake must see, in order.
+		calls []string
 	}{
 		"Deleted": {
 			reason: "The group of the external name is deleted.",
@@ -559,12 +583,14 @@ func TestDelete(t *testing.T) {
 				}
 				return nil
 			}},
-			cr: group(withExternalName("42")),
+			cr:    group(withExternalName("42")),
+			calls: []string{"DeleteRunnerGroup"},
 		},
 		"AlreadyGone": {
 			reason: "A group already gone at GitHub is deleted.",
 			gh:     &fakeGitHub{del: func(context.Context, int64) error { return &ghclient.NotFoundError{What: "runner group"} }},
 			cr:     group(withExternalName("42")),
+			calls:  []string{"DeleteRunnerGroup"},
 		},
 		"DefaultGroupRefused": {
 			reason: "The Default group is never deleted, and the message says what to do instead.",
@@ -577,6 +603,7 @@ func TestDelete(t *testing.T) {
 			gh:     &fakeGitHub{del: func(context.Context, int64) error { return errBoom }},
 			cr:     group(withExternalName("42")),
 			want:   errors.New(errDelete + ": boom"),
+			calls:  []string{"DeleteRunnerGroup"},
 		},
 	}
 	for name, tc := range cases {
@@ -585,6 +612,9 @@ func TestDelete(t *testing.T) {
 			_, err := e.Delete(t.Context(), tc.cr)
 			if diff := cmp.Diff(errText(tc.want), errText(err)); diff != "" {
 				t.Errorf("%s\nDelete(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.calls, tc.gh.called); diff != "" {
+				t.Errorf("%s\nDelete(...): -want calls, +got calls:\n%s", tc.reason, diff)
 			}
 		})
 	}
@@ -598,71 +628,96 @@ func TestConnect(t *testing.T) {
 	if err := arcv1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	pc := &arcv1alpha1.ProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "github"},
-		Spec: arcv1alpha1.ProviderConfigSpec{
-			GitHubConfigURL: "https://github.com/octo",
-			Credentials:     arcv1alpha1.Credentials{Type: arcv1alpha1.CredentialsTypePAT, SecretRef: xpv2.LocalSecretReference{Name: "gh"}},
-		},
+	config := func(name, url string) *arcv1alpha1.ProviderConfig {
+		return &arcv1alpha1.ProviderConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: name},
+			Spec: arcv1alpha1.ProviderConfigSpec{
+				GitHubConfigURL: arcv1alpha1.GitHubConfigURL(url),
+				Credentials:     arcv1alpha1.Credentials{Type: arcv1alpha1.CredentialsTypePAT, SecretRef: xpv2.LocalSecretReference{Name: "gh"}},
+			},
+		}
 	}
+	pc := config("github", "https://github.com/octo")
+	enterprisePC := config("enterprise", "https://github.com/enterprises/octo-ent")
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "gh"}, Data: map[string][]byte{"github_token": []byte("ghp_x")}}
-	withConfig := func(cr *v1alpha1.RunnerGroup) {
-		cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: arcv1alpha1.ProviderConfigKind, Name: "github"})
+	withConfig := func(name string) groupOption {
+		return func(cr *v1alpha1.RunnerGroup) {
+			cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: arcv1alpha1.ProviderConfigKind, Name: name})
+		}
 	}
 	tracked := resource.ModernTrackerFn(func(context.Context, resource.ModernManaged) error { return nil })
-	built := func(_ context.Context, cfg *clients.Config) (ghclient.RunnerGroupClient, error) {
-		if cfg.Token != "ghp_x" || cfg.ConfigURL != "https://github.com/octo" {
-			return nil, errors.New("unexpected configuration")
+	rest := &fakeGitHub{}
+	built := func(url string) controller.GitHubClientFactory {
+		return func(_ context.Context, cfg *clients.Config) (ghclient.RunnerGroupClient, error) {
+			if cfg.Token != "ghp_x" || cfg.ConfigURL != url {
+				return nil, errors.New("unexpected configuration")
+			}
+			return rest, nil
 		}
-		return &fakeGitHub{}, nil
 	}
 
+	type want struct {
+		ext *external
+		err error
+	}
 	cases := map[string]struct {
 		reason    string
 		kube      []client.Object
 		usage     resource.ModernTracker
 		newClient controller.GitHubClientFactory
 		cr        *v1alpha1.RunnerGroup
-		want      error
+		want      want
 	}{
 		"Connected": {
 			reason:    "The client is built from the configuration the resource names, read with its Secret.",
 			kube:      []client.Object{pc, secret},
 			usage:     tracked,
-			newClient: built,
-			cr:        group(withConfig),
+			newClient: built("https://github.com/octo"),
+			cr:        group(withConfig("github")),
+			want:      want{ext: &external{gh: rest}},
+		},
+		"ConnectedToEnterprise": {
+			reason:    "A configuration of an enterprise manages the enterprise's groups.",
+			kube:      []client.Object{enterprisePC, secret},
+			usage:     tracked,
+			newClient: built("https://github.com/enterprises/octo-ent"),
+			cr:        group(withConfig("enterprise")),
+			want:      want{ext: &external{gh: rest, enterprise: true}},
 		},
 		"UsageNotTracked": {
 			reason: "Nothing is called before the usage is recorded.",
 			usage:  resource.ModernTrackerFn(func(context.Context, resource.ModernManaged) error { return errBoom }),
-			cr:     group(withConfig),
-			want:   errors.New(errTrackUsage + ": boom"),
+			cr:     group(withConfig("github")),
+			want:   want{err: errors.New("cannot track ProviderConfig usage: boom")},
 		},
 		"MissingConfig": {
 			reason: "A configuration that does not exist is named.",
 			usage:  tracked,
-			cr:     group(withConfig),
-			want:   errors.New(errResolveConfig + `: cannot get ProviderConfig "team-a/github": providerconfigs.arc.crossplane.io "github" not found`),
+			cr:     group(withConfig("github")),
+			want:   want{err: errors.New(`cannot resolve provider configuration: cannot get ProviderConfig "team-a/github": providerconfigs.arc.crossplane.io "github" not found`)},
 		},
 		"ClientError": {
 			reason:    "A client that cannot be built is reported.",
 			kube:      []client.Object{pc, secret},
 			usage:     tracked,
 			newClient: func(context.Context, *clients.Config) (ghclient.RunnerGroupClient, error) { return nil, errBoom },
-			cr:        group(withConfig),
-			want:      errors.New(errNewClient + ": boom"),
+			cr:        group(withConfig("github")),
+			want:      want{err: errors.New(errNewClient + ": boom")},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			c := &connector{
-				kube:      fake.NewClientBuilder().WithScheme(scheme).WithObjects(tc.kube...).Build(),
-				usage:     tc.usage,
-				newClient: tc.newClient,
-			}
-			_, err := c.Connect(t.Context(), tc.cr)
-			if diff := cmp.Diff(errText(tc.want), errText(err)); diff != "" {
+			c := controller.NewConnector(fake.NewClientBuilder().WithScheme(scheme).WithObjects(tc.kube...).Build(), tc.usage, connect(tc.newClient))
+			got, err := c.Connect(t.Context(), tc.cr)
+			if diff := cmp.Diff(errText(tc.want.err), errText(err)); diff != "" {
 				t.Errorf("%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if tc.want.ext == nil {
+				return
+			}
+			ext, ok := got.(*external)
+			if !ok || ext.gh != tc.want.ext.gh || ext.enterprise != tc.want.ext.enterprise {
+				t.Errorf("%s\nConnect(...): want %+v, got %+v", tc.reason, tc.want.ext, got)
 			}
 		})
 	}

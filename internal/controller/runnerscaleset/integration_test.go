@@ -307,30 +307,11 @@ func TestRestartBeforeExternalName(t *testing.T) {
 	stop()
 	created := externalID(t, rss)
 
-	if err := e.Get(t.Context(), rss); err != nil {
-		t.Fatal(err)
-	}
-	annotations := rss.GetAnnotations()
-	delete(annotations, meta.AnnotationKeyExternalName)
-	delete(annotations, meta.AnnotationKeyExternalCreateSucceeded)
-	rss.SetAnnotations(annotations)
-	meta.SetExternalCreatePending(rss, time.Now())
-	if err := e.Client.Update(t.Context(), rss); err != nil {
-		t.Fatal(err)
-	}
+	e.RewindToCreatePending(t, rss)
 
 	e.Sim.ResetCounters()
 	e.StartProvider(t)
-	testenv.Eventually(t, providertest.Timeout, "scale set adopted by name after restart", func(ctx context.Context) (bool, error) {
-		if err := e.Get(ctx, rss); err != nil {
-			return false, err
-		}
-		return meta.GetExternalName(rss) == strconv.Itoa(created), nil
-	})
-	e.WaitReady(t, rss)
-	if meta.ExternalCreateIncomplete(rss) {
-		t.Errorf("after adoption by name the resource still looks half-created: %v", rss.GetAnnotations())
-	}
+	e.WaitAdoptedByName(t, rss, strconv.Itoa(created))
 	if n := e.Sim.Counters().Calls("POST /_actions/{tenant}/_apis/runtime/runnerscalesets"); n != 0 {
 		t.Errorf("scale sets created after the restart: want 0, got %d", n)
 	}

@@ -20,33 +20,24 @@ package runnerscaleset
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/actions/v1alpha1"
-	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
 )
 
 const (
-	errTrackUsage     = "cannot track ProviderConfig usage"
-	errNoConfigRef    = "spec.providerConfigRef is not set"
-	errResolveConfig  = "cannot resolve provider configuration"
 	errNewClient      = "cannot create Actions Service client"
 	errExternalName   = "external name %q is not a scale set id: set the crossplane.io/external-name annotation to the scale set's numeric id, or remove it to find the scale set by name"
 	errObserve        = "cannot observe runner scale set"
@@ -63,73 +54,21 @@ const (
 // spec names no group.
 const defaultGroupID = 1
 
-// creationGracePeriod is how long a resource that was just created may be
-// reported missing before it is believed. The Actions Service answers reads of what it just
-// wrote consistently, so the grace is short: it only delays the deletion of
-// a resource that was created moments before.
-const creationGracePeriod = 5 * time.Second
-
 // Setup adds a controller that reconciles RunnerScaleSets.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
-	o = o.WithDefaults()
-	name := managed.ControllerName(v1alpha1.RunnerScaleSetGroupKind.String())
-
-	opts := []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.RunnerScaleSet](&connector{
-			kube:      mgr.GetClient(),
-			usage:     resource.NewProviderConfigUsageTracker(mgr.GetClient(), &arcv1alpha1.ProviderConfigUsage{}),
-			newClient: o.ActionsClient(),
-		}),
-		// The external name is the service's id, never metadata.name.
-		managed.WithInitializers(),
-		// Observe finds a scale set by name in its group when the id was
-		// never recorded, so a create whose result was lost is safe to
-		// retry.
-		managed.WithDeterministicExternalName(true),
-		managed.WithCreationGracePeriod(creationGracePeriod),
-		managed.WithLogger(o.Logger.WithValues("controller", name)),
-		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder takes the legacy recorder
-		managed.WithPollInterval(o.PollInterval),
-		managed.WithManagementPolicies(),
-	}
-	if o.MetricOptions != nil && o.MetricOptions.MRMetrics != nil {
-		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
-	}
-
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RunnerScaleSetGroupVersionKind), opts...)
-
-	return ctrl.NewControllerManagedBy(mgr).
-		Named(name).
-		WithOptions(o.ForControllerRuntime()).
-		For(&v1alpha1.RunnerScaleSet{}).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+	return controller.SetupManaged(mgr, o, v1alpha1.RunnerScaleSetGroupVersionKind, &v1alpha1.RunnerScaleSet{}, connect(o.ActionsClient()))
 }
 
-// connector builds an external client for one RunnerScaleSet from its
-// provider configuration.
-type connector struct {
-	kube      client.Reader
-	usage     resource.ModernTracker
-	newClient controller.ActionsClientFactory
-}
-
-func (c *connector) Connect(ctx context.Context, cr *v1alpha1.RunnerScaleSet) (managed.TypedExternalClient[*v1alpha1.RunnerScaleSet], error) {
-	if err := c.usage.Track(ctx, cr); err != nil {
-		return nil, fmt.Errorf("%s: %w", errTrackUsage, err)
+// connect returns the external client of a RunnerScaleSet: an Actions Service
+// client of its configuration.
+func connect(newClient controller.ActionsClientFactory) controller.ExternalFactory[*v1alpha1.RunnerScaleSet] {
+	return func(ctx context.Context, cfg *clients.Config) (managed.TypedExternalClient[*v1alpha1.RunnerScaleSet], error) {
+		svc, err := newClient(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", errNewClient, err)
+		}
+		return &external{svc: svc}, nil
 	}
-	ref := cr.GetProviderConfigReference()
-	if ref == nil {
-		return nil, errors.New(errNoConfigRef)
-	}
-	cfg, err := clients.ResolveConfig(ctx, c.kube, cr.GetNamespace(), ref.Kind, ref.Name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", errResolveConfig, err)
-	}
-	svc, err := c.newClient(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", errNewClient, err)
-	}
-	return &external{svc: svc}, nil
 }
 
 // external manages one RunnerScaleSet's scale set in the Actions Service.

@@ -32,7 +32,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/actions/v1alpha1"
+	"github.com/arc-crossplane/provider-github-arc/internal/clients"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller"
 )
 
 var errBoom = errors.New("boom")
@@ -48,29 +50,40 @@ type fakeService struct {
 	create      func(ctx context.Context, spec actions.ScaleSetSpec) (*actions.ScaleSet, error)
 	update      func(ctx context.Context, id int, spec actions.ScaleSetSpec) (*actions.ScaleSet, error)
 	del         func(ctx context.Context, id int) error
+
+	// called lists the methods called, in order.
+	called []string
 }
 
 func (f *fakeService) GetRunnerGroupByName(ctx context.Context, name string) (*actions.RunnerGroup, error) {
+	f.called = append(f.called, "GetRunnerGroupByName")
 	return f.groupByName(ctx, name)
 }
 
 func (f *fakeService) GetScaleSet(ctx context.Context, groupID int, name string) (*actions.ScaleSet, error) {
+	f.called = append(f.called, "GetScaleSet")
 	return f.get(ctx, groupID, name)
 }
 
 func (f *fakeService) GetScaleSetByID(ctx context.Context, id int) (*actions.ScaleSet, error) {
+	f.called = append(f.called, "GetScaleSetByID")
 	return f.getByID(ctx, id)
 }
 
 func (f *fakeService) CreateScaleSet(ctx context.Context, spec actions.ScaleSetSpec) (*actions.ScaleSet, error) {
+	f.called = append(f.called, "CreateScaleSet")
 	return f.create(ctx, spec)
 }
 
 func (f *fakeService) UpdateScaleSet(ctx context.Context, id int, spec actions.ScaleSetSpec) (*actions.ScaleSet, error) {
+	f.called = append(f.called, "UpdateScaleSet")
 	return f.update(ctx, id, spec)
 }
 
-func (f *fakeService) DeleteScaleSet(ctx context.Context, id int) error { return f.del(ctx, id) }
+func (f *fakeService) DeleteScaleSet(ctx context.Context, id int) error {
+	f.called = append(f.called, "DeleteScaleSet")
+	return f.del(ctx, id)
+}
 
 type scaleSetOption func(*v1alpha1.RunnerScaleSet)
 
@@ -356,6 +369,8 @@ func TestUpdate(t *testing.T) {
 		svc    *fakeService
 		cr     *v1alpha1.RunnerScaleSet
 		want   error
+		// calls are the methods the fake must see, in order.
+		calls []string
 	}{
 		"ResendsLabels": {
 			reason: "Name, group and the whole label list are sent on every update.",
@@ -374,12 +389,14 @@ func TestUpdate(t *testing.T) {
 				p.Labels = []v1alpha1.RunnerLabel{"x64", "gpu", "X64"}
 				p.RunnerGroupName = ptr[v1alpha1.RunnerGroupName]("team-a")
 			})),
+			calls: []string{"GetRunnerGroupByName", "UpdateScaleSet"},
 		},
 		"UpdateError": {
 			reason: "A failed update is returned, wrapped.",
 			svc:    &fakeService{update: func(context.Context, int, actions.ScaleSetSpec) (*actions.ScaleSet, error) { return nil, errBoom }},
 			cr:     scaleSet(withExternalName("7")),
 			want:   errors.New(errUpdate + ": boom"),
+			calls:  []string{"UpdateScaleSet"},
 		},
 	}
 	for name, tc := range cases {
@@ -388,6 +405,9 @@ func TestUpdate(t *testing.T) {
 			_, err := e.Update(t.Context(), tc.cr)
 			if diff := cmp.Diff(errText(tc.want), errText(err)); diff != "" {
 				t.Errorf("%s\nUpdate(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.calls, tc.svc.called); diff != "" {
+				t.Errorf("%s\nUpdate(...): -want calls, +got calls:\n%s", tc.reason, diff)
 			}
 		})
 	}
@@ -399,6 +419,8 @@ func TestDelete(t *testing.T) {
 		svc    *fakeService
 		cr     *v1alpha1.RunnerScaleSet
 		want   error
+		// calls are the methods the fake must see, in order.
+		calls []string
 	}{
 		"Deleted": {
 			reason: "The scale set of the external name is deleted.",
@@ -408,24 +430,28 @@ func TestDelete(t *testing.T) {
 				}
 				return nil
 			}},
-			cr: scaleSet(withExternalName("7")),
+			cr:    scaleSet(withExternalName("7")),
+			calls: []string{"DeleteScaleSet"},
 		},
 		"AlreadyGone": {
 			reason: "A scale set already gone is deleted.",
 			svc:    &fakeService{del: func(context.Context, int) error { return notFound() }},
 			cr:     scaleSet(withExternalName("7")),
+			calls:  []string{"DeleteScaleSet"},
 		},
 		"Busy": {
 			reason: "A scale set whose runners still run jobs says so.",
 			svc:    &fakeService{del: func(context.Context, int) error { return errors.New(`status="409 Conflict"`) }},
 			cr:     scaleSet(withExternalName("7")),
 			want:   errors.New(errDelete + ": " + errDeleteBusy + `: status="409 Conflict"`),
+			calls:  []string{"DeleteScaleSet"},
 		},
 		"DeleteError": {
 			reason: "A failed delete is returned, wrapped.",
 			svc:    &fakeService{del: func(context.Context, int) error { return errBoom }},
 			cr:     scaleSet(withExternalName("7")),
 			want:   errors.New(errDelete + ": boom"),
+			calls:  []string{"DeleteScaleSet"},
 		},
 	}
 	for name, tc := range cases {
@@ -434,6 +460,50 @@ func TestDelete(t *testing.T) {
 			_, err := e.Delete(t.Context(), tc.cr)
 			if diff := cmp.Diff(errText(tc.want), errText(err)); diff != "" {
 				t.Errorf("%s\nDelete(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.calls, tc.svc.called); diff != "" {
+				t.Errorf("%s\nDelete(...): -want calls, +got calls:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestConnect(t *testing.T) {
+	cfg := &clients.Config{ConfigURL: "https://github.com/octo", Token: "ghp_x"}
+	svc := &fakeService{}
+	cases := map[string]struct {
+		reason    string
+		newClient controller.ActionsClientFactory
+		want      *external
+		err       error
+	}{
+		"Connected": {
+			reason: "The Actions Service client is built from the resolved configuration.",
+			newClient: func(_ context.Context, got *clients.Config) (actions.Client, error) {
+				if got != cfg {
+					return nil, errors.New("unexpected configuration")
+				}
+				return svc, nil
+			},
+			want: &external{svc: svc},
+		},
+		"ClientError": {
+			reason:    "A client that cannot be built is reported.",
+			newClient: func(context.Context, *clients.Config) (actions.Client, error) { return nil, errBoom },
+			err:       errors.New(errNewClient + ": boom"),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := connect(tc.newClient)(t.Context(), cfg)
+			if diff := cmp.Diff(errText(tc.err), errText(err)); diff != "" {
+				t.Errorf("%s\nconnect(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if tc.want == nil {
+				return
+			}
+			if ext, ok := got.(*external); !ok || ext.svc != tc.want.svc {
+				t.Errorf("%s\nconnect(...): want %+v, got %+v", tc.reason, tc.want, got)
 			}
 		})
 	}

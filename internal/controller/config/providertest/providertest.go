@@ -36,6 +36,7 @@ import (
 	xpcontroller "github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -362,6 +363,42 @@ func (e *Env) WaitGone(t *testing.T, obj client.Object) {
 		}
 		return client.IgnoreNotFound(err) == nil, client.IgnoreNotFound(err)
 	})
+}
+
+// RewindToCreatePending leaves mg as a provider that stopped between creating
+// its external resource and recording the resource's id leaves it: without an
+// external name, with a create pending. Stop the provider first.
+func (e *Env) RewindToCreatePending(t *testing.T, mg resource.Managed) {
+	t.Helper()
+	if err := e.Get(t.Context(), mg); err != nil {
+		t.Fatal(err)
+	}
+	annotations := mg.GetAnnotations()
+	delete(annotations, meta.AnnotationKeyExternalName)
+	delete(annotations, meta.AnnotationKeyExternalCreateSucceeded)
+	mg.SetAnnotations(annotations)
+	meta.SetExternalCreatePending(mg, time.Now())
+	if err := e.Client.Update(t.Context(), mg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WaitAdoptedByName waits until mg, rewound by RewindToCreatePending, has
+// found its external resource by name again (its external name is
+// externalName) and is Ready, and fails the test if it still looks
+// half-created.
+func (e *Env) WaitAdoptedByName(t *testing.T, mg resource.Managed, externalName string) {
+	t.Helper()
+	testenv.Eventually(t, Timeout, mg.GetName()+" adopted by name after restart", func(ctx context.Context) (bool, error) {
+		if err := e.Get(ctx, mg); err != nil {
+			return false, err
+		}
+		return meta.GetExternalName(mg) == externalName, nil
+	})
+	e.WaitReady(t, mg)
+	if meta.ExternalCreateIncomplete(mg) {
+		t.Errorf("after adoption by name %s still looks half-created: %v", mg.GetName(), mg.GetAnnotations())
+	}
 }
 
 // CallsDuring counts the simulator's calls of the endpoints (all when none
