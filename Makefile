@@ -8,6 +8,7 @@ GO ?= go
 # Fuzz targets run briefly in `make test`: package and target, separated by a colon.
 FUZZ_TARGETS ?= ./internal/simulator:FuzzRESTRequestDecoding ./internal/simulator/actions:FuzzActionsRequestDecoding ./internal/listener:FuzzDecideScale ./internal/listener:FuzzParseConfig ./internal/function:FuzzRender
 FUZZ_TIME ?= 10s
+FUZZ_MINIMIZE_TIME ?= 5s
 TEST_TIMEOUT ?= 40m
 # Test packages run one at a time: the integration packages share the local cluster
 # and 2 cores, and each runs controllers, listeners and a simulator of its own.
@@ -59,7 +60,7 @@ test: check-generated lint xpkg ## Unit, contract, render, fuzz and integration 
 	@for target in $(FUZZ_TARGETS); do \
 		pkg="$${target%%:*}"; fn="$${target##*:}"; \
 		echo "fuzz $$fn in $$pkg for $(FUZZ_TIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$${fn}$$" -fuzztime $(FUZZ_TIME) "$$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$${fn}$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime $(FUZZ_MINIMIZE_TIME) "$$pkg"; \
 	done
 
 .PHONY: run

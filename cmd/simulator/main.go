@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
 	"sigs.k8s.io/yaml"
 
@@ -125,7 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	srv, err := simulator.Start(ctx, simulator.Options{
 		Addr: cfg.Listen, CAFile: cfg.CAFile, Seed: cfg.Seed, Faults: cfg.Faults, Setup: cfg.Setup,
-		Log: logr.New(log.GetSink()),
+		Log: log,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", errStart, err)

@@ -444,6 +444,40 @@ func TestUnknownRoutes(t *testing.T) {
 	}
 }
 
+// TestRunnerGroupIDNotANumber: a group or member id that is not a number is GitHub's
+// 404 on every route that takes one.
+func TestRunnerGroupIDNotANumber(t *testing.T) {
+	srv := startSimulator(t, simulator.Options{})
+	cases := map[string]struct {
+		reason string
+		method string
+		path   string
+		token  string
+	}{
+		"GetOrgGroup":        {reason: "An org group id must be a number.", method: http.MethodGet, path: "orgs/octo-org/actions/runner-groups/x", token: adminPAT},
+		"PatchOrgGroup":      {reason: "The id is checked before the body.", method: http.MethodPatch, path: "orgs/octo-org/actions/runner-groups/x", token: adminPAT},
+		"AddOrgRepository":   {reason: "A repository id must be a number.", method: http.MethodPut, path: "orgs/octo-org/actions/runner-groups/1/repositories/x", token: adminPAT},
+		"RemoveOrgGroupRepo": {reason: "The group id of a member route must be a number.", method: http.MethodDelete, path: "orgs/octo-org/actions/runner-groups/x/repositories/1", token: adminPAT},
+		"GetEnterpriseGroup": {reason: "An enterprise group id must be a number.", method: http.MethodGet, path: "enterprises/octo-ent/actions/runner-groups/x", token: enterprisePAT},
+		"AddEnterpriseOrg":   {reason: "An organization id must be a number.", method: http.MethodPut, path: "enterprises/octo-ent/actions/runner-groups/1/organizations/x", token: enterprisePAT},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			gh := patClient(t, srv, tc.token)
+			var body any
+			if tc.method == http.MethodPatch {
+				body = map[string]int{"name": 5} // 422 if the body were read first
+			}
+			req, err := gh.NewRequest(context.Background(), tc.method, tc.path, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = gh.Do(req, nil)
+			assertErrorResponse(t, err, http.StatusNotFound, "Not Found", nil)
+		})
+	}
+}
+
 // TestEnterpriseRunnerGroups: enterprise groups select organizations of the enterprise.
 func TestEnterpriseRunnerGroups(t *testing.T) {
 	srv := startSimulator(t, simulator.Options{})

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator"
 )
@@ -21,7 +22,10 @@ type fuzzTarget struct {
 // one (and to the admin routes that do) and checks that the answer is success or a
 // GitHub-shaped 4xx, never a 5xx or a panic.
 //
-// Run it with: go test ./internal/simulator/ -run '^$' -fuzz FuzzRESTRequestDecoding -fuzztime 10s
+// Run it with: go test ./internal/simulator/ -run '^$' -fuzz FuzzRESTRequestDecoding -fuzztime 10s -fuzzminimizetime 5s
+// (minimizing a long input tries a number of shorter ones that grows with the square
+// of its length; with the default of 60 s every worker can spend most of a short
+// run minimizing instead of fuzzing).
 func FuzzRESTRequestDecoding(f *testing.F) {
 	seeds := []string{
 		``, `null`, `{}`, `[]`, `"x"`, `1`, `{"name":"g"}`, `{"name":5}`, `{"name":"g","visibility":"selected","selected_repository_ids":[100000,100001]}`,
@@ -37,13 +41,6 @@ func FuzzRESTRequestDecoding(f *testing.F) {
 	key, _ := appKeys(f)
 	setup := standardSetup(f)
 	setup.Apps[0].PublicKeyPEM = publicKeyPEM(f, key)
-	srv, err := simulator.Start(context.Background(), simulator.Options{Setup: setup, Faults: simulator.Faults{RateLimitPerHour: 1 << 30}})
-	if err != nil {
-		f.Fatalf("start simulator: %v", err)
-	}
-	f.Cleanup(func() { _ = srv.Close() })
-
-	regToken := registrationToken(f, srv)
 	pat := "Bearer " + adminPAT
 	targets := []fuzzTarget{
 		{"POST", "/api/v3/orgs/octo-org/actions/runner-groups", pat},
@@ -51,28 +48,45 @@ func FuzzRESTRequestDecoding(f *testing.F) {
 		{"PUT", "/api/v3/orgs/octo-org/actions/runner-groups/1/repositories", pat},
 		{"POST", "/api/v3/enterprises/octo-ent/actions/runner-groups", "Bearer " + enterprisePAT},
 		{"PATCH", "/api/v3/enterprises/octo-ent/actions/runner-groups/1", "Bearer " + enterprisePAT},
-		{"POST", "/api/v3/actions/runner-registration", "RemoteAuth " + regToken},
+		{"POST", "/api/v3/actions/runner-registration", ""}, // RemoteAuth with a fresh registration token
 		{"POST", "/api/v3/orgs/octo-org/actions/runners/registration-token", pat},
 		{"POST", "/_sim/faults", ""},
 		{"POST", "/_sim/clock", ""},
 		{"POST", "/_sim/tenants", ""},
 	}
 
+	// A frozen clock: timestamps and request ids in answers are then the same on
+	// every run of an input, and so is the coverage the fuzzer measures.
+	frozen := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	clock := simulator.NewClockAt(func() time.Time { return frozen })
+	faults := simulator.Faults{RateLimitPerHour: 1 << 30}
+	srv, err := simulator.Start(context.Background(), simulator.Options{Setup: setup, Faults: faults, Clock: clock})
+	if err != nil {
+		f.Fatalf("start simulator: %v", err)
+	}
+	f.Cleanup(func() { _ = srv.Close() })
+
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		// Every input starts from the same state. Groups created, tenants added,
+		// faults set or the clock moved by one input would otherwise change what
+		// the next does; the fuzzer then cannot reproduce an input's coverage when
+		// it minimizes it, and spends its whole minimization time on it.
+		if err := srv.ResetState(setup, faults); err != nil {
+			t.Fatalf("reset simulator: %v", err)
+		}
+
 		target := targets[int(which)%len(targets)]
+		auth := target.auth
+		if target.path == "/api/v3/actions/runner-registration" {
+			auth = "RemoteAuth " + registrationToken(t, srv)
+		}
 		r := httptest.NewRequest(target.method, srv.URL+target.path, bytes.NewReader(body))
-		if target.auth != "" {
-			r.Header.Set("Authorization", target.auth)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
 		}
 		r.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, r)
-		if target.path == "/_sim/faults" && w.Code == http.StatusOK {
-			// Leave the next inputs a well-behaved simulator.
-			if err := srv.SetFaults(simulator.Faults{RateLimitPerHour: 1 << 30}); err != nil {
-				t.Fatalf("reset faults: %v", err)
-			}
-		}
 		if w.Code >= 500 {
 			t.Fatalf("%s %s with %q: status %d: %s", target.method, target.path, body, w.Code, w.Body.String())
 		}

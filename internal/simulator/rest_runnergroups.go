@@ -15,6 +15,19 @@ type groupScope struct {
 
 type groupHandler func(w http.ResponseWriter, r *http.Request, scope groupScope)
 
+// withGroupID reads the path's {runner_group_id} for h, answering GitHub's 404 when
+// it is not an id.
+func withGroupID(h func(w http.ResponseWriter, r *http.Request, scope groupScope, id int64)) groupHandler {
+	return func(w http.ResponseWriter, r *http.Request, scope groupScope) {
+		id, ok := pathID(r, "runner_group_id")
+		if !ok {
+			writeFailure(w, errNotFound, docRunnerGroups)
+			return
+		}
+		h(w, r, scope, id)
+	}
+}
+
 type runnerGroupJSON struct {
 	ID                           int64    `json:"id"`
 	Name                         string   `json:"name"`
@@ -78,32 +91,30 @@ type setSelectionRequest struct {
 
 // orgGroupHandler resolves {org} for an org administrator and calls h.
 func (s *Server) orgGroupHandler(h groupHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, f := s.authenticate(r)
-		if f == nil && p.app != nil {
-			f = &failure{status: http.StatusForbidden, message: msgNotAccessible}
-		}
-		if f != nil {
-			writeFailure(w, f, docRunnerGroups)
-			return
-		}
-		s.store.mu.RLock()
+	return s.scopedGroupHandler(h, func(p *principal, r *http.Request) (groupScope, bool, bool) {
 		o, ok := s.store.orgs[strings.ToLower(r.PathValue("org"))]
-		allowed := ok && p.canAdministerOrg(o)
-		s.store.mu.RUnlock()
-		switch {
-		case !ok:
-			writeFailure(w, errNotFound, docRunnerGroups)
-		case !allowed:
-			writeFailure(w, p.forbidden(), docRunnerGroups)
-		default:
-			h(w, r, groupScope{tenant: o.tenant, base: apiBase(r) + "orgs/" + o.login + "/actions/runner-groups"})
+		if !ok {
+			return groupScope{}, false, false
 		}
-	}
+		return groupScope{tenant: o.tenant, base: apiBase(r) + "orgs/" + o.login + "/actions/runner-groups"}, true, p.canAdministerOrg(o)
+	})
 }
 
 // enterpriseGroupHandler resolves {enterprise} for an enterprise runner manager and calls h.
 func (s *Server) enterpriseGroupHandler(h groupHandler) http.HandlerFunc {
+	return s.scopedGroupHandler(h, func(p *principal, r *http.Request) (groupScope, bool, bool) {
+		e, ok := s.store.enterprises[strings.ToLower(r.PathValue("enterprise"))]
+		if !ok {
+			return groupScope{}, false, false
+		}
+		return groupScope{tenant: e.tenant, base: apiBase(r) + "enterprises/" + e.slug + "/actions/runner-groups"}, true, p.canManageEnterprise(e)
+	})
+}
+
+// scopedGroupHandler authenticates a user (Apps may not manage runner groups),
+// resolves the request's scope with resolve under the store's read lock, and calls
+// h when the scope exists and the user may manage its groups.
+func (s *Server) scopedGroupHandler(h groupHandler, resolve func(p *principal, r *http.Request) (sc groupScope, found, allowed bool)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, f := s.authenticate(r)
 		if f == nil && p.app != nil {
@@ -114,16 +125,15 @@ func (s *Server) enterpriseGroupHandler(h groupHandler) http.HandlerFunc {
 			return
 		}
 		s.store.mu.RLock()
-		e, ok := s.store.enterprises[strings.ToLower(r.PathValue("enterprise"))]
-		allowed := ok && p.canManageEnterprise(e)
+		sc, found, allowed := resolve(p, r)
 		s.store.mu.RUnlock()
 		switch {
-		case !ok:
+		case !found:
 			writeFailure(w, errNotFound, docRunnerGroups)
 		case !allowed:
 			writeFailure(w, p.forbidden(), docRunnerGroups)
 		default:
-			h(w, r, groupScope{tenant: e.tenant, base: apiBase(r) + "enterprises/" + e.slug + "/actions/runner-groups"})
+			h(w, r, sc)
 		}
 	}
 }
@@ -165,12 +175,7 @@ func (s *Server) listGroupsHandler(w http.ResponseWriter, r *http.Request, sc gr
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) getGroupHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	id, ok := pathID(r, "runner_group_id")
-	if !ok {
-		writeFailure(w, errNotFound, docRunnerGroups)
-		return
-	}
+func (s *Server) getGroupHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
 	g, f := s.store.getGroup(sc.tenant, id)
 	if f != nil {
 		writeFailure(w, f, docRunnerGroups)
@@ -201,12 +206,7 @@ func (s *Server) createGroupHandler(w http.ResponseWriter, r *http.Request, sc g
 	writeJSON(w, http.StatusCreated, sc.toJSON(g))
 }
 
-func (s *Server) updateGroupHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	id, ok := pathID(r, "runner_group_id")
-	if !ok {
-		writeFailure(w, errNotFound, docRunnerGroups)
-		return
-	}
+func (s *Server) updateGroupHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
 	var req updateGroupRequest
 	if f := decodeBody(r, &req, resourceRunnerGroup); f != nil {
 		writeFailure(w, f, docRunnerGroups)
@@ -223,12 +223,7 @@ func (s *Server) updateGroupHandler(w http.ResponseWriter, r *http.Request, sc g
 	writeJSON(w, http.StatusOK, sc.toJSON(g))
 }
 
-func (s *Server) deleteGroupHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	id, ok := pathID(r, "runner_group_id")
-	if !ok {
-		writeFailure(w, errNotFound, docRunnerGroups)
-		return
-	}
+func (s *Server) deleteGroupHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
 	if f := s.store.deleteGroup(sc.tenant, id); f != nil {
 		writeFailure(w, f, docRunnerGroups)
 		return
@@ -236,12 +231,7 @@ func (s *Server) deleteGroupHandler(w http.ResponseWriter, r *http.Request, sc g
 	writeNoContent(w)
 }
 
-func (s *Server) listGroupReposHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	id, ok := pathID(r, "runner_group_id")
-	if !ok {
-		writeFailure(w, errNotFound, docRunnerGroups)
-		return
-	}
+func (s *Server) listGroupReposHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
 	repos, f := s.store.groupRepositories(sc.tenant, id)
 	if f != nil {
 		writeFailure(w, f, docRunnerGroups)
@@ -255,12 +245,7 @@ func (s *Server) listGroupReposHandler(w http.ResponseWriter, r *http.Request, s
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) listGroupOrgsHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	id, ok := pathID(r, "runner_group_id")
-	if !ok {
-		writeFailure(w, errNotFound, docRunnerGroups)
-		return
-	}
+func (s *Server) listGroupOrgsHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
 	orgs, f := s.store.groupOrganizations(sc.tenant, id)
 	if f != nil {
 		writeFailure(w, f, docRunnerGroups)
@@ -274,12 +259,7 @@ func (s *Server) listGroupOrgsHandler(w http.ResponseWriter, r *http.Request, sc
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) setGroupSelectionHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	id, ok := pathID(r, "runner_group_id")
-	if !ok {
-		writeFailure(w, errNotFound, docRunnerGroups)
-		return
-	}
+func (s *Server) setGroupSelectionHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
 	var req setSelectionRequest
 	if f := decodeBody(r, &req, resourceRunnerGroup); f != nil {
 		writeFailure(w, f, docRunnerGroups)
@@ -300,22 +280,21 @@ func (s *Server) setGroupSelectionHandler(w http.ResponseWriter, r *http.Request
 	writeNoContent(w)
 }
 
-func (s *Server) addGroupSelectionHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	s.changeOneSelection(w, r, sc, selectionAdd)
+func (s *Server) addGroupSelectionHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
+	s.changeOneSelection(w, r, sc, id, selectionAdd)
 }
 
-func (s *Server) removeGroupSelectionHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	s.changeOneSelection(w, r, sc, selectionRemove)
+func (s *Server) removeGroupSelectionHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
+	s.changeOneSelection(w, r, sc, id, selectionRemove)
 }
 
-func (s *Server) changeOneSelection(w http.ResponseWriter, r *http.Request, sc groupScope, change selectionChange) {
-	id, ok := pathID(r, "runner_group_id")
+func (s *Server) changeOneSelection(w http.ResponseWriter, r *http.Request, sc groupScope, id int64, change selectionChange) {
 	member := "repository_id"
 	if sc.tenant.kind == KindEnterprise {
 		member = "org_id"
 	}
-	memberID, memberOK := pathID(r, member)
-	if !ok || !memberOK {
+	memberID, ok := pathID(r, member)
+	if !ok {
 		writeFailure(w, errNotFound, docRunnerGroups)
 		return
 	}
@@ -329,12 +308,7 @@ func (s *Server) changeOneSelection(w http.ResponseWriter, r *http.Request, sc g
 // listGroupRunnersHandler answers the group's REST runners. The simulator's runners
 // live in the Actions Service, which does not expose them per group, so the list is
 // empty [SIM].
-func (s *Server) listGroupRunnersHandler(w http.ResponseWriter, r *http.Request, sc groupScope) {
-	id, ok := pathID(r, "runner_group_id")
-	if !ok {
-		writeFailure(w, errNotFound, docRunnerGroups)
-		return
-	}
+func (s *Server) listGroupRunnersHandler(w http.ResponseWriter, r *http.Request, sc groupScope, id int64) {
 	if _, f := s.store.getGroup(sc.tenant, id); f != nil {
 		writeFailure(w, f, docRunnerGroups)
 		return

@@ -213,7 +213,11 @@ type registrationToken struct {
 // (group names, ids) simple.
 type store struct {
 	mu sync.RWMutex
+	storeState
+}
 
+// storeState is everything the store holds, apart from its lock.
+type storeState struct {
 	nextTenant       int
 	nextOrgID        int64
 	nextRepoID       int64
@@ -233,7 +237,7 @@ type store struct {
 }
 
 func newStore() *store {
-	return &store{
+	return &store{storeState: storeState{
 		nextOrgID:          firstOrgID,
 		nextRepoID:         firstRepoID,
 		nextEnterpriseID:   firstEnterpriseID,
@@ -248,7 +252,7 @@ func newStore() *store {
 		installations:      map[int64]*installation{},
 		installationTokens: map[string]*installationToken{},
 		registrationTokens: map[string]*registrationToken{},
-	}
+	}}
 }
 
 // newTenant creates a tenant with its Default runner group. Callers hold s.mu.

@@ -33,6 +33,9 @@ var fuzzTargets = []fuzzTarget{
 // FuzzActionsRequestDecoding feeds arbitrary bodies to every endpoint that decodes
 // one: the service must never panic or answer 5xx, and every error must be a JSON
 // body with a message.
+//
+// Run it with: go test ./internal/simulator/actions/ -run '^$' -fuzz FuzzActionsRequestDecoding -fuzztime 10s -fuzzminimizetime 5s
+// (see FuzzRESTRequestDecoding for why the minimization time).
 func FuzzActionsRequestDecoding(f *testing.F) {
 	seeds := map[int][]string{
 		0: {`{"name":"s","runnerGroupId":1,"labels":[{"type":"System","name":"s"}],"RunnerSetting":{"disableUpdate":true},"createdOn":"0001-01-01T00:00:00Z"}`, `{"name":""}`, `{"labels":[{}]}`},
@@ -54,9 +57,15 @@ func FuzzActionsRequestDecoding(f *testing.F) {
 		f.Add(uint8(target), []byte(`{} trailing`))
 	}
 
+	// One service for every input, emptied before each: a new service per input
+	// registers every route again, which cost several times what serving the
+	// input does, and minimizing an input runs it thousands of times.
+	ts := newTestService(f)
 	f.Fuzz(func(t *testing.T, target uint8, body []byte) {
 		tc := fuzzTargets[int(target)%len(fuzzTargets)]
-		ts := newTestService(t)
+		ts.mu.Lock()
+		ts.st = newState()
+		ts.mu.Unlock()
 		ss := ts.addScaleSet("t-octo", "linux", 1)
 		ts.addScaleSet("t-octo", "free", 1)
 		sess := ts.openSession(ss)

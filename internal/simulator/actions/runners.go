@@ -24,7 +24,6 @@ func (s *Service) handleGenerateJITConfig(w http.ResponseWriter, r *http.Request
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweepLocked()
 	ss, ok := s.scaleSetFromPathLocked(w, r, tenant)
 	if !ok {
 		return

@@ -70,7 +70,6 @@ func (s *Service) handleListScaleSets(w http.ResponseWriter, r *http.Request, te
 func (s *Service) handleGetScaleSet(w http.ResponseWriter, r *http.Request, tenant string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweepLocked()
 	ss, ok := s.scaleSetFromPathLocked(w, r, tenant)
 	if !ok {
 		return
@@ -138,7 +137,6 @@ func (s *Service) handlePatchScaleSet(w http.ResponseWriter, r *http.Request, te
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweepLocked()
 	ss, ok := s.scaleSetFromPathLocked(w, r, tenant)
 	if !ok {
 		return
@@ -185,7 +183,6 @@ func (s *Service) handlePatchScaleSet(w http.ResponseWriter, r *http.Request, te
 func (s *Service) handleDeleteScaleSet(w http.ResponseWriter, r *http.Request, tenant string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweepLocked()
 	ss, ok := s.scaleSetFromPathLocked(w, r, tenant)
 	if !ok {
 		return
@@ -212,8 +209,10 @@ func (s *Service) handleDeleteScaleSet(w http.ResponseWriter, r *http.Request, t
 	writeEmpty(w, http.StatusNoContent)
 }
 
-// scaleSetFromPathLocked finds the {id} of the path in the tenant, or answers 404.
+// scaleSetFromPathLocked sweeps, then finds the {id} of the path in the tenant, or
+// answers 404.
 func (s *Service) scaleSetFromPathLocked(w http.ResponseWriter, r *http.Request, tenant string) (*scaleSet, bool) {
+	s.sweepLocked()
 	id, err := strconv.Atoi(r.PathValue("id"))
 	if err != nil {
 		writeException(w, http.StatusNotFound, exScaleSetNotFound, "runner scale set %q not found", r.PathValue("id"))

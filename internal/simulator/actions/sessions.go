@@ -20,7 +20,6 @@ func (s *Service) handleCreateSession(w http.ResponseWriter, r *http.Request, te
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweepLocked()
 	ss, ok := s.scaleSetFromPathLocked(w, r, tenant)
 	if !ok {
 		return
@@ -53,12 +52,7 @@ func (s *Service) handleCreateSession(w http.ResponseWriter, r *http.Request, te
 func (s *Service) handleRefreshSession(w http.ResponseWriter, r *http.Request, tenant string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweepLocked()
-	ss, ok := s.scaleSetFromPathLocked(w, r, tenant)
-	if !ok {
-		return
-	}
-	sess, ok := s.sessionFromPathLocked(w, r, ss)
+	sess, ok := s.sessionFromPathLocked(w, r, tenant)
 	if !ok {
 		return
 	}
@@ -69,12 +63,7 @@ func (s *Service) handleRefreshSession(w http.ResponseWriter, r *http.Request, t
 func (s *Service) handleDeleteSession(w http.ResponseWriter, r *http.Request, tenant string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweepLocked()
-	ss, ok := s.scaleSetFromPathLocked(w, r, tenant)
-	if !ok {
-		return
-	}
-	sess, ok := s.sessionFromPathLocked(w, r, ss)
+	sess, ok := s.sessionFromPathLocked(w, r, tenant)
 	if !ok {
 		return
 	}
@@ -82,7 +71,12 @@ func (s *Service) handleDeleteSession(w http.ResponseWriter, r *http.Request, te
 	writeEmpty(w, http.StatusNoContent)
 }
 
-func (s *Service) sessionFromPathLocked(w http.ResponseWriter, r *http.Request, ss *scaleSet) (*session, bool) {
+// sessionFromPathLocked finds the {session} of the path's scale set, or answers 404.
+func (s *Service) sessionFromPathLocked(w http.ResponseWriter, r *http.Request, tenant string) (*session, bool) {
+	ss, ok := s.scaleSetFromPathLocked(w, r, tenant)
+	if !ok {
+		return nil, false
+	}
 	id := r.PathValue("session")
 	sess, ok := s.st.sessions[id]
 	if !ok || sess.scaleSet != ss {
