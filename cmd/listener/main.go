@@ -26,13 +26,6 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/internal/listener"
 )
 
-// Environment the pod spec sets (contract 3).
-const (
-	envConfigPath   = "LISTENER_CONFIG_PATH"
-	envPodName      = "POD_NAME"
-	envPodNamespace = "POD_NAMESPACE"
-)
-
 // Optional overrides of the config's addresses, for hosts that run several
 // listeners side by side (the pod stand-in): "127.0.0.1:0" takes a free port.
 const (
@@ -62,11 +55,11 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	path, err := requireEnv(envConfigPath)
+	path, err := requireEnv(listener.EnvConfigPath)
 	if err != nil {
 		return err
 	}
-	owner, err := requireEnv(envPodName)
+	owner, err := requireEnv(listener.EnvPodName)
 	if err != nil {
 		return err
 	}
@@ -78,7 +71,7 @@ func run(ctx context.Context) error {
 	log := newLogger(cfg.LogLevel).WithValues(
 		"scaleSetID", cfg.ScaleSetID, "scaleSetName", cfg.ScaleSetName,
 		"ephemeralRunnerSet", cfg.EphemeralRunnerSetNamespace+"/"+cfg.EphemeralRunnerSetName,
-		"pod", os.Getenv(envPodNamespace)+"/"+owner)
+		"pod", os.Getenv(listener.EnvPodNamespace)+"/"+owner)
 
 	restConfig, err := ctrl.GetConfig()
 	if err != nil {

@@ -27,28 +27,28 @@ func TestRunRefusesBadSetup(t *testing.T) {
 	}{
 		"NoConfigPath": {
 			reason:  "the config path is required",
-			env:     map[string]string{envPodName: "pod"},
-			wantErr: envConfigPath,
+			env:     map[string]string{listener.EnvPodName: "pod"},
+			wantErr: listener.EnvConfigPath,
 		},
 		"NoPodName": {
 			reason:  "the pod's name owns the session",
-			env:     map[string]string{envConfigPath: badConfig},
-			wantErr: envPodName,
+			env:     map[string]string{listener.EnvConfigPath: badConfig},
+			wantErr: listener.EnvPodName,
 		},
 		"MissingFile": {
 			reason:  "an absent config file is named",
-			env:     map[string]string{envConfigPath: filepath.Join(dir, "absent.json"), envPodName: "pod"},
+			env:     map[string]string{listener.EnvConfigPath: filepath.Join(dir, "absent.json"), listener.EnvPodName: "pod"},
 			wantErr: "cannot read listener config",
 		},
 		"BadConfig": {
 			reason:  "a malformed config is refused",
-			env:     map[string]string{envConfigPath: badConfig, envPodName: "pod"},
+			env:     map[string]string{listener.EnvConfigPath: badConfig, listener.EnvPodName: "pod"},
 			wantErr: "cannot parse listener config",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			for _, k := range []string{envConfigPath, envPodName, envPodNamespace} {
+			for _, k := range []string{listener.EnvConfigPath, listener.EnvPodName, listener.EnvPodNamespace} {
 				t.Setenv(k, tc.env[k])
 			}
 			err := run(t.Context())

@@ -24,6 +24,17 @@ const (
 // ConfigFileKey is the key of config.json in the listener's config Secret.
 const ConfigFileKey = "config.json"
 
+// The environment of the listener's pod (contract 3): the AutoscalingListener
+// controller sets it, cmd/listener reads it.
+const (
+	// EnvConfigPath is the path of config.json.
+	EnvConfigPath = "LISTENER_CONFIG_PATH"
+	// EnvPodName is the pod's name, the owner of its sessions.
+	EnvPodName = "POD_NAME"
+	// EnvPodNamespace is the pod's namespace.
+	EnvPodNamespace = "POD_NAMESPACE"
+)
+
 // ListenerConfig is the listener's config.json (contract 3). The
 // AutoscalingListener controller writes it into the Secret
 // "<listener-name>-config", and cmd/listener reads it from

@@ -17,6 +17,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -190,10 +191,10 @@ func (r *Reconciler) ensurePod(ctx context.Context, log logging.Logger, l *v1alp
 }
 
 func (r *Reconciler) notReady(ctx context.Context, l *v1alpha1.AutoscalingListener, reason string, cause error) error {
-	before := l.DeepCopy()
-	l.Status.SetCondition(metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionFalse, Reason: reason, Message: cause.Error()})
-	if err := r.kube.Status().Patch(ctx, l, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("%s: %w", errUpdateStatus, err)
+	if err := r.patchStatus(ctx, l, func(s *v1alpha1.AutoscalingListenerStatus) {
+		s.SetCondition(metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionFalse, Reason: reason, Message: cause.Error()})
+	}); err != nil {
+		return err
 	}
 	return cause
 }
@@ -207,17 +208,29 @@ func (r *Reconciler) setStatus(ctx context.Context, l *v1alpha1.AutoscalingListe
 	r.gauges.Store(types.NamespacedName{Namespace: l.Namespace, Name: l.Name}, labels)
 	arcruntime.RunningListeners.With(labels).Set(value)
 
-	before := l.DeepCopy()
-	if recreated {
-		l.Status.PodRecreations++
-	}
-	l.Status.ObservedGeneration = l.Generation
-	l.Status.PodName, l.Status.Phase = pod.Name, phase
 	c := metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionFalse, Reason: reason, Message: msg}
 	if running {
 		c.Status = metav1.ConditionTrue
 	}
-	l.Status.SetCondition(c)
+	return r.patchStatus(ctx, l, func(s *v1alpha1.AutoscalingListenerStatus) {
+		if recreated {
+			s.PodRecreations++
+		}
+		s.ObservedGeneration = l.Generation
+		s.PodName, s.Phase = pod.Name, phase
+		s.SetCondition(c)
+	})
+}
+
+// patchStatus merge-patches the status after change, and skips the write
+// when nothing changed: every event of the listener's pod and objects
+// reconciles it.
+func (r *Reconciler) patchStatus(ctx context.Context, l *v1alpha1.AutoscalingListener, change func(*v1alpha1.AutoscalingListenerStatus)) error {
+	before := l.DeepCopy()
+	change(&l.Status)
+	if equality.Semantic.DeepEqual(before.Status, l.Status) {
+		return nil
+	}
 	if err := r.kube.Status().Patch(ctx, l, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("%s: %w", errUpdateStatus, err)
 	}

@@ -20,9 +20,6 @@ import (
 const (
 	ContainerName   = "listener"
 	ConfigMountPath = "/etc/arc-listener"
-	EnvConfigPath   = "LISTENER_CONFIG_PATH"
-	EnvPodName      = "POD_NAME"
-	EnvPodNamespace = "POD_NAMESPACE"
 	configVolume    = "config"
 )
 
@@ -132,9 +129,9 @@ func listenerPod(l *v1alpha1.AutoscalingListener, image, configHash string) *cor
 		ImagePullPolicy: l.Spec.ImagePullPolicy,
 		Command:         []string{"/listener"},
 		Env: []corev1.EnvVar{
-			{Name: EnvConfigPath, Value: path.Join(ConfigMountPath, listener.ConfigFileKey)},
-			{Name: EnvPodName, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
-			{Name: EnvPodNamespace, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
+			{Name: listener.EnvConfigPath, Value: path.Join(ConfigMountPath, listener.ConfigFileKey)},
+			{Name: listener.EnvPodName, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
+			{Name: listener.EnvPodNamespace, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
 		},
 		VolumeMounts: []corev1.VolumeMount{{Name: configVolume, MountPath: ConfigMountPath, ReadOnly: true}},
 		SecurityContext: &corev1.SecurityContext{

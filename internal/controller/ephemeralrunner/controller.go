@@ -8,6 +8,7 @@ package ephemeralrunner
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,7 +216,7 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 		}
 		// Registered before a crash lost the status write: the Secret
 		// remembers the registration.
-		id, perr := parseInt64(string(secret.Data[arcruntime.RunnerIDKey]))
+		id, perr := strconv.ParseInt(string(secret.Data[arcruntime.RunnerIDKey]), 10, 64)
 		if perr != nil || id == 0 {
 			return "", ctrl.Result{}, fmt.Errorf("%s %s", errCorruptJITStore, name)
 		}
@@ -306,7 +307,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 		log.Info("Pod creation refused", "error", err.Error())
 		return ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodCreateRefused, false
-			s.Message = fmt.Sprintf("the API server refused the pod, retrying: %s", firstLine(err.Error()))
+			s.Message = fmt.Sprintf("the API server refused the pod, retrying: %s", arcruntime.FirstLine(err.Error()))
 			s.SetCondition(readyCondition(false, ReasonPodCreateRefused, s.Message))
 		})
 	case err != nil:
@@ -336,12 +337,8 @@ func (r *Reconciler) podFailed(ctx context.Context, log logging.Logger, er *v1al
 		log.Info("Runner pod failed", "pod", pod.Name, "failures", er.Status.Failures, "exitCode", exitCodeValue(exit))
 	}
 	if er.GaveUp() {
-		ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
-		if err != nil {
+		if err := r.removeFromService(ctx, er); err != nil {
 			return ctrl.Result{}, r.serviceError(ctx, er, err)
-		}
-		if err := ac.RemoveRunner(ctx, er.Status.RunnerID); err != nil {
-			return ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errRemoveRunner, err))
 		}
 		if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerFailed, ReasonTooManyPodFailures, false
@@ -385,18 +382,14 @@ func failureMessage(pod *corev1.Pod, exit podExit) string {
 // the service (retried while the service says the job still runs) and
 // deleted.
 func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (ctrl.Result, error) {
-	ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
-	if err != nil {
-		return ctrl.Result{}, r.serviceError(ctx, er, err)
-	}
-	if err := ac.RemoveRunner(ctx, er.Status.RunnerID); err != nil {
+	if err := r.removeFromService(ctx, er); err != nil {
 		if actions.IsJobStillRunning(err) {
 			return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 				s.Reason = ReasonJobStillRunning
 				s.Message = "the runner exited, but the service says its job still runs; retrying its removal"
 			})
 		}
-		return ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errRemoveRunner, err))
+		return ctrl.Result{}, r.serviceError(ctx, er, err)
 	}
 	if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 		s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerSucceeded, ReasonCompleted, false
@@ -438,32 +431,46 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 		}
 	}
 	if er.Status.RunnerID != 0 && !left {
-		ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		if err := ac.RemoveRunner(ctx, er.Status.RunnerID); err != nil {
+		if err := r.removeFromService(ctx, er); err != nil {
 			if actions.IsJobStillRunning(err) {
 				log.Debug("Runner being deleted still runs a job; waiting", "runnerId", er.Status.RunnerID)
 				return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 					s.Reason, s.Message = ReasonJobStillRunning, "deleted while it runs a job; it goes when the job ends"
 				})
 			}
-			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemoveRunner, err)
+			return ctrl.Result{}, err
 		}
 	}
 	controllerutil.RemoveFinalizer(er, Finalizer)
 	if err := r.kube.Update(ctx, er); client.IgnoreNotFound(err) != nil {
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)
 	}
+	arcruntime.ForgetRunner(er.UID)
 	return ctrl.Result{}, nil
+}
+
+// removeFromService removes the runner from the service, unless this process
+// did already (its set's scale-down, or an earlier step of its own that a
+// stale cache replays).
+func (r *Reconciler) removeFromService(ctx context.Context, er *v1alpha1.EphemeralRunner) error {
+	if arcruntime.RunnerRemoved(er) {
+		return nil
+	}
+	ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
+	if err != nil {
+		return err
+	}
+	if err := arcruntime.RemoveRunner(ctx, ac, er); err != nil {
+		return fmt.Errorf("%s: %w", errRemoveRunner, err)
+	}
+	return nil
 }
 
 // serviceError shows err in the status and returns it, so the request is
 // retried with backoff.
 func (r *Reconciler) serviceError(ctx context.Context, er *v1alpha1.EphemeralRunner, err error) error {
 	if serr := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-		s.Reason, s.Message = ReasonServiceError, firstLine(err.Error())
+		s.Reason, s.Message = ReasonServiceError, arcruntime.FirstLine(err.Error())
 		s.SetCondition(readyCondition(false, ReasonServiceError, s.Message))
 	}); serr != nil {
 		r.log.Debug("Cannot record the error in the status", "error", serr.Error())
@@ -550,17 +557,4 @@ func exitCodeValue(e podExit) int32 {
 		return -1
 	}
 	return *e.exitCode
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-func parseInt64(s string) (int64, error) {
-	var v int64
-	_, err := fmt.Sscan(s, &v)
-	return v, err
 }

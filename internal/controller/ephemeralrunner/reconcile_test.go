@@ -12,6 +12,7 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,6 +23,7 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/internal/clients"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
 )
 
 // fakeActions records the calls the controller makes and answers from its
@@ -207,6 +209,88 @@ func TestRunnerDeletedBeforeItsIDIsRemovedByName(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, fa.calls); diff != "" {
 				t.Errorf("%s\ncalls: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// A runner this process removed from the service already is not removed
+// again: not by its finalizer after its set's scale-down removed it, not by a
+// replay of its finish from a stale view.
+func TestRunnerRemovedFromTheServiceOnce(t *testing.T) {
+	exitedPod := func(owner *v1alpha1.EphemeralRunner) *corev1.Pod {
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns", OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: owner.Name, UID: owner.UID, Controller: ptrTrue(),
+			}}},
+			Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
+				Name: "runner", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}},
+			}}},
+		}
+	}
+	cases := map[string]struct {
+		reason string
+		// act brings the runner to its end; the runner's controller then
+		// finalizes it.
+		act       func(t *testing.T, r *Reconciler, kube client.Client, er *v1alpha1.EphemeralRunner)
+		withPod   bool
+		wantCalls []string
+	}{
+		"RemovedByItsSet": {
+			reason: "The set's scale-down removed the runner, then deleted it: its finalizer has nothing left to remove.",
+			act: func(t *testing.T, _ *Reconciler, kube client.Client, er *v1alpha1.EphemeralRunner) {
+				t.Helper()
+				set := &fakeActions{}
+				if err := arcruntime.RemoveRunner(t.Context(), set, er); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff([]string{"RemoveRunner 42"}, set.calls); diff != "" {
+					t.Fatalf("the set's calls: -want +got:\n%s", diff)
+				}
+				if err := kube.Delete(t.Context(), er); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		"FinishReplayed": {
+			reason:  "The runner exited 0 and was removed; a reconcile from a view that predates it finishes it again without a second removal.",
+			withPod: true,
+			act: func(t *testing.T, r *Reconciler, _ client.Client, er *v1alpha1.EphemeralRunner) {
+				t.Helper()
+				stale := er.DeepCopy()
+				reconcile(t, r)
+				if _, err := r.finish(t.Context(), r.log, stale); err != nil {
+					t.Fatalf("finish from a stale view: %v", err)
+				}
+			},
+			wantCalls: []string{"RemoveRunner 42"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = types.UID("uid-" + name)
+			er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1"}
+			objs := []client.Object{er, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}}
+			if tc.withPod {
+				objs = append(objs, exitedPod(er))
+			}
+			fa := &fakeActions{}
+			r, kube := newFixture(t, fa, objs...)
+			cur := &v1alpha1.EphemeralRunner{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+				t.Fatal(err)
+			}
+			tc.act(t, r, kube, cur)
+			reconcile(t, r)
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); !kerrors.IsNotFound(err) {
+				t.Errorf("%s\nrunner after finalizing: %v, want it gone", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.wantCalls, fa.calls); diff != "" {
+				t.Errorf("%s\nthe runner controller's calls: -want +got:\n%s", tc.reason, diff)
+			}
+			if arcruntime.RunnerRemoved(er) {
+				t.Errorf("%s\nthe removal is still remembered after the runner went", tc.reason)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
+	"strings"
 )
 
 // Labels and annotations the runtime controllers put on what they create. The
@@ -82,4 +83,12 @@ func FormatInt64(v int64) string { return strconv.FormatInt(v, 10) }
 func Hash(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// FirstLine is s up to its first line break, for a status message.
+func FirstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
