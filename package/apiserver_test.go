@@ -25,10 +25,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-)
 
-// envKubeconfig names the local cluster's kubeconfig (cluster/testenv).
-const envKubeconfig = "ARC_KUBECONFIG"
+	"github.com/arc-crossplane/provider-github-arc/cluster/testenv"
+)
 
 // TestXRDSchemasPassTheAPIServer creates (as a server-side dry run) the CRD
 // Crossplane derives from each XRD on the local cluster's kube-apiserver. The
@@ -36,9 +35,9 @@ const envKubeconfig = "ARC_KUBECONFIG"
 // schema is structural and that every CEL rule stays within the cost budget.
 // An XRD that failed here would never become Established.
 func TestXRDSchemasPassTheAPIServer(t *testing.T) {
-	kubeconfig := os.Getenv(envKubeconfig)
+	kubeconfig := os.Getenv(testenv.EnvKubeconfig)
 	if kubeconfig == "" {
-		t.Skipf("%s is not set: `make test` runs this test on the local cluster", envKubeconfig)
+		t.Skipf("%s is not set: `make test` runs this test on the local cluster", testenv.EnvKubeconfig)
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {

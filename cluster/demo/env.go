@@ -219,9 +219,6 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 // OrgURL is the organization's githubConfigURL at the simulator.
 func (e *Env) OrgURL() string { return e.Sim.URL + "/" + Org }
 
-// WorkDir is where binaries and logs are.
-func (e *Env) WorkDir() string { return e.opts.WorkDir }
-
 func (e *Env) build(ctx context.Context, pkg, out string) error {
 	e.opts.progress("building %s", pkg)
 	start := time.Now()
@@ -351,7 +348,7 @@ func (e *Env) startStandIn(ns string) error {
 		Config: e.Cluster.Config, Namespace: ns, Simulator: e.SimClient,
 		RunnerJobWait:  e.opts.RunnerJobWait,
 		ListenerBinary: self,
-		ListenerEnv:    []string{EnvRole + "=" + RoleListenerShim, EnvListenerBinary + "=" + e.ListenerBinary},
+		ListenerEnv:    append([]string{EnvRole + "=" + RoleListenerShim, EnvListenerBinary + "=" + e.ListenerBinary}, listenerAddrEnv...),
 		WorkDir:        e.opts.WorkDir,
 		Log:            log.WithValues("namespace", ns),
 	})

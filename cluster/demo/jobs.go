@@ -32,8 +32,6 @@ type Stream struct {
 	mu        sync.Mutex
 	team      map[int64]string
 	submitted map[string]int
-	ids       []int64
-	queuedAt  map[int64]time.Time
 	err       error
 	done      chan struct{}
 }
@@ -44,7 +42,7 @@ func (e *Env) StartStream(ctx context.Context, spec StreamSpec, teams []*Team) *
 	if spec.Workers == 0 {
 		spec.Workers = 16
 	}
-	s := &Stream{spec: spec, teams: teams, team: map[int64]string{}, submitted: map[string]int{}, queuedAt: map[int64]time.Time{}, done: make(chan struct{})}
+	s := &Stream{spec: spec, teams: teams, team: map[int64]string{}, submitted: map[string]int{}, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		if spec.Rate <= 0 {
@@ -73,8 +71,6 @@ func (s *Stream) submit(ctx context.Context, sim *simclient.Client, i int) {
 	}
 	s.team[j.ID] = t.Namespace
 	s.submitted[t.Namespace]++
-	s.ids = append(s.ids, j.ID)
-	s.queuedAt[j.ID] = j.QueuedAt
 }
 
 func (s *Stream) burst(ctx context.Context, sim *simclient.Client) {
@@ -137,13 +133,6 @@ func (s *Stream) Submitted(team string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.submitted[team]
-}
-
-// IDs are the submitted jobs' ids.
-func (s *Stream) IDs() []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]int64(nil), s.ids...)
 }
 
 // Total is the number of jobs the stream will submit.

@@ -20,12 +20,11 @@ import (
 const errPodInformer = "cannot sync the runner pod informer"
 
 // PodLife is what the recorder saw of one runner pod, in the demo's clock: when the
-// watch delivered its creation, its Running phase and its deletion. A watch event
+// watch delivered its creation and its deletion, and its last phase. A watch event
 // arrives a little after the change, so every time is an upper bound.
 type PodLife struct {
 	Namespace, Name string
 	Created         time.Time
-	Running         time.Time
 	Gone            time.Time
 	Phase           corev1.PodPhase
 }
@@ -82,9 +81,6 @@ func (r *PodRecorder) seen(obj any, deleted bool) {
 		r.pods[key] = l
 	}
 	l.Phase = pod.Status.Phase
-	if pod.Status.Phase == corev1.PodRunning && l.Running.IsZero() {
-		l.Running = now
-	}
 	if deleted {
 		l.Gone = now
 	} else {

@@ -34,11 +34,10 @@ type Process struct {
 	Env  []string
 	Log  io.Writer
 
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	done    chan struct{}
-	usage   Usage // of the runs that ended
-	restart int
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	done  chan struct{}
+	usage Usage // of the runs that ended
 }
 
 // Usage is the CPU time and peak resident memory of one or more processes.
@@ -122,7 +121,6 @@ func (p *Process) Kill(restart bool) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.restart++
 	return p.startLocked()
 }
 

@@ -2,11 +2,9 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,8 +37,8 @@ import (
 // EnvRole set: the listener shim and the embedded provider.
 const (
 	EnvRole = "ARC_DEMO_ROLE"
-	// RoleListenerShim adapts a listener pod's config to a shared host, then becomes
-	// the listener binary named by EnvListenerBinary.
+	// RoleListenerShim detaches a listener process from the terminal and its
+	// parent's death, then becomes the listener binary named by EnvListenerBinary.
 	RoleListenerShim  = "listener-shim"
 	EnvListenerBinary = "ARC_DEMO_LISTENER_BINARY"
 	// RoleProvider runs every controller of the provider, watching only the
@@ -55,8 +53,12 @@ const (
 	EnvProviderConcurrency = "ARC_DEMO_PROVIDER_CONCURRENCY"
 )
 
+// listenerAddrEnv gives every listener process loopback ports the kernel picks
+// (cmd/listener reads them over its config's): each listener's config asks for the
+// pod ports :8080 and :8081, which only the first listener on a host would get.
+var listenerAddrEnv = []string{"LISTENER_METRICS_ADDR=127.0.0.1:0", "LISTENER_HEALTH_ADDR=127.0.0.1:0"}
+
 const (
-	errShimConfig   = "listener shim: cannot rewrite the listener config"
 	errShimExec     = "listener shim: cannot exec the listener"
 	errProviderRole = "embedded provider"
 )
@@ -83,44 +85,19 @@ func RunRoleIfAsked() {
 	}
 }
 
-// execListener works around a limit of running listener pods as processes of one
-// host: every listener's config asks for the pod ports :8080 and :8081, which only
-// the first listener on a host gets. The shim copies the config with loopback
-// ports the kernel picks, leaves the terminal's process group (a Ctrl-C must reach
-// only the demo, which stops listeners by deleting their pods), asks to die with its
-// parent, and replaces itself with the real listener: same pid, same signals.
+// execListener leaves the terminal's process group (a Ctrl-C must reach only the
+// demo, which stops listeners by deleting their pods), asks to die with its parent,
+// and replaces itself with the real listener: same pid, same signals. The listener
+// ports are not its business: the stand-in passes listenerAddrEnv.
 func execListener() error {
 	target := os.Getenv(EnvListenerBinary)
-	path := os.Getenv("LISTENER_CONFIG_PATH")
-	raw, err := os.ReadFile(path) //nolint:gosec // the pod's own config
-	if err != nil {
-		return fmt.Errorf("%s: %w", errShimConfig, err)
-	}
-	cfg := map[string]any{}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return fmt.Errorf("%s: not JSON", errShimConfig)
-	}
-	cfg["metricsAddr"], cfg["healthAddr"] = "127.0.0.1:0", "127.0.0.1:0"
-	out, err := json.Marshal(cfg)
-	if err != nil {
-		return fmt.Errorf("%s: %w", errShimConfig, err)
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return fmt.Errorf("%s: %w", errShimConfig, err)
-	}
-	local := filepath.Join(wd, "listener-config.json")
-	if err := os.WriteFile(local, out, 0o600); err != nil {
-		return fmt.Errorf("%s: %w", errShimConfig, err)
-	}
 	var env []string
 	for _, e := range os.Environ() {
-		if strings.HasPrefix(e, "LISTENER_CONFIG_PATH=") || strings.HasPrefix(e, EnvRole+"=") || strings.HasPrefix(e, EnvListenerBinary+"=") {
+		if strings.HasPrefix(e, EnvRole+"=") || strings.HasPrefix(e, EnvListenerBinary+"=") {
 			continue
 		}
 		env = append(env, e)
 	}
-	env = append(env, "LISTENER_CONFIG_PATH="+local)
 	_ = syscall.Setpgid(0, 0)
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0)
 	if err := syscall.Exec(target, append([]string{target}, os.Args[1:]...), env); err != nil { //nolint:gosec // our own build
@@ -180,8 +157,7 @@ func runEmbeddedProvider() error {
 			MaxConcurrentReconciles: concurrency,
 			Features:                &feature.Flags{},
 		},
-		MaxReconcileRate: rate,
-		ListenerImage:    controller.DefaultListenerImage,
+		ListenerImage: controller.DefaultListenerImage,
 	}
 	for name, setup := range map[string]func(ctrl.Manager, controller.Options) error{
 		"config": config.Setup, "runnergroup": runnergroup.Setup, "runnerscaleset": runnerscaleset.Setup,

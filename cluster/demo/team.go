@@ -68,13 +68,12 @@ type Team struct {
 	env *Env
 	xr  function.Composite
 
-	mu           sync.Mutex
-	status       function.Status
-	waiting      []string
-	lastErr      error
-	skippedKinds map[string]bool
-	cancel       context.CancelFunc
-	composeEnd   chan struct{}
+	mu         sync.Mutex
+	status     function.Status
+	waiting    []string
+	lastErr    error
+	cancel     context.CancelFunc
+	composeEnd chan struct{}
 }
 
 // AddTeams creates each team's namespace, Secret and ProviderConfig, starts its pod
@@ -244,21 +243,15 @@ func (t *Team) compose(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", errRender, err)
 	}
+	// r.Usages are left out: only Crossplane core acts on them, and the local
+	// cluster runs the provider without it.
 	for _, c := range r.Resources {
 		u, err := function.ToComposed(c.Object)
 		if err != nil {
 			return fmt.Errorf("%s: %w", errRender, err)
 		}
 		obj := &u.Unstructured
-		err = t.env.Kube.Patch(ctx, obj, client.Apply, compositionOwner, client.ForceOwnership) //nolint:staticcheck // a whole object, as Crossplane applies it
-		if meta.IsNoMatchError(err) {
-			// Crossplane's own kinds (a protection Usage) have no CRD here: the
-			// local cluster runs the provider without Crossplane core, which
-			// would be the one to act on them.
-			t.skipped(obj.GetKind())
-			continue
-		}
-		if err != nil {
+		if err := t.env.Kube.Patch(ctx, obj, client.Apply, compositionOwner, client.ForceOwnership); err != nil { //nolint:staticcheck // a whole object, as Crossplane applies it
 			return fmt.Errorf("%s %s %s: %w", errApply, obj.GetKind(), obj.GetName(), err)
 		}
 	}
@@ -266,18 +259,6 @@ func (t *Team) compose(ctx context.Context) error {
 	t.status, t.waiting = r.Status, r.Waiting
 	t.mu.Unlock()
 	return nil
-}
-
-func (t *Team) skipped(kind string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.skippedKinds == nil {
-		t.skippedKinds = map[string]bool{}
-	}
-	if !t.skippedKinds[kind] {
-		t.skippedKinds[kind] = true
-		t.env.opts.progress("team %s: skipping composed %s: its CRD is Crossplane core's, not installed on the local cluster", t.Namespace, kind)
-	}
 }
 
 // Status is the composite's status as the function last computed it, what it

@@ -10,17 +10,16 @@ import (
 // View draws the live table in place on a terminal (ANSI cursor movement), or
 // prints it now and then when the output is not a terminal (a log, CI).
 type View struct {
-	w       io.Writer
-	tty     bool
-	drawn   int
-	last    time.Time
-	every   time.Duration
-	started time.Time
+	w     io.Writer
+	tty   bool
+	drawn int
+	last  time.Time
+	every time.Duration
 }
 
 // NewView returns a view on w; tty selects redrawing in place.
 func NewView(w io.Writer, tty bool) *View {
-	return &View{w: w, tty: tty, every: 5 * time.Second, started: time.Now()}
+	return &View{w: w, tty: tty, every: 5 * time.Second}
 }
 
 // Lines renders the table of the teams' counts.

@@ -244,8 +244,8 @@ func Render(xr Composite, o Observed) (Rendered, error) {
 	out.Resources = append(out.Resources, Composed{Name: RunnerScaleSetResource, Object: rss, Ready: ready})
 	if group.Create {
 		out.Usages = append(out.Usages, usage(RunnerGroupUsageResource, meta(xr.Name+"-runner-group-in-use"),
-			actionsv1alpha1.RunnerGroupGroupVersionKind.GroupVersion().String(), actionsv1alpha1.RunnerGroupKind, xr.Name,
-			actionsv1alpha1.RunnerScaleSetGroupVersionKind.GroupVersion().String(), actionsv1alpha1.RunnerScaleSetKind, xr.Name,
+			actionsv1alpha1.SchemeGroupVersion.String(), actionsv1alpha1.RunnerGroupKind, xr.Name,
+			actionsv1alpha1.SchemeGroupVersion.String(), actionsv1alpha1.RunnerScaleSetKind, xr.Name,
 			"the runner scale set is in this runner group"))
 	}
 
@@ -323,14 +323,13 @@ func Render(xr Composite, o Observed) (Rendered, error) {
 	}
 	out.Resources = append(out.Resources, Composed{Name: AutoscalingListenerResource, Object: al, Ready: ready})
 
-	scaleSetAPIVersion := actionsv1alpha1.RunnerScaleSetGroupVersionKind.GroupVersion().String()
 	out.Usages = append(out.Usages,
 		usage(ScaleSetListenerUsageResource, meta(xr.Name+"-scale-set-in-use-by-listener"),
-			scaleSetAPIVersion, actionsv1alpha1.RunnerScaleSetKind, xr.Name,
+			actionsv1alpha1.SchemeGroupVersion.String(), actionsv1alpha1.RunnerScaleSetKind, xr.Name,
 			runnersv1alpha1.SchemeGroupVersion.String(), runnersv1alpha1.AutoscalingListenerKind, xr.Name,
 			"the listener holds the runner scale set's message session"),
 		usage(ScaleSetRunnersUsageResource, meta(xr.Name+"-scale-set-in-use-by-runners"),
-			scaleSetAPIVersion, actionsv1alpha1.RunnerScaleSetKind, xr.Name,
+			actionsv1alpha1.SchemeGroupVersion.String(), actionsv1alpha1.RunnerScaleSetKind, xr.Name,
 			runnersv1alpha1.SchemeGroupVersion.String(), runnersv1alpha1.EphemeralRunnerSetKind, xr.Name,
 			"the runners are registered with the runner scale set and must be removed from it first"),
 	)

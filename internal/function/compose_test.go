@@ -108,7 +108,46 @@ func summarize(r Rendered) summary {
 	return s
 }
 
+// wholePool is every resource of team-a's pool rendered, its group 42 ready
+// and its scale set's id 7 known, with the readiness of the scale set, the
+// runner set and the listener.
+func wholePool(scaleSet, runnerSet, listener resource.Ready, status Status) summary {
+	return summary{
+		Usages: []resource.Name{RunnerGroupUsageResource, ScaleSetListenerUsageResource, ScaleSetRunnersUsageResource},
+		Resources: map[resource.Name]resource.Ready{
+			RunnerGroupResource:         resource.ReadyTrue,
+			RunnerScaleSetResource:      scaleSet,
+			EphemeralRunnerSetResource:  runnerSet,
+			AutoscalingListenerResource: listener,
+		},
+		ScaleSetGroup: ptr.To[int64](42),
+		RunnerSetID:   7,
+		ListenerID:    7,
+		ListenerSet:   "team-a",
+		Status:        status,
+	}
+}
+
 func TestRenderObservedStateSteps(t *testing.T) {
+	// What team-a's pool renders while its group has no id yet, and once it
+	// has one but its scale set has none; several observations lead there.
+	groupWithoutID := summary{
+		Resources: map[resource.Name]resource.Ready{RunnerGroupResource: resource.ReadyFalse},
+		Status:    Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a"},
+		Waiting:   1,
+	}
+	groupWithID := summary{
+		Usages: []resource.Name{RunnerGroupUsageResource},
+		Resources: map[resource.Name]resource.Ready{
+			RunnerGroupResource:    resource.ReadyTrue,
+			RunnerScaleSetResource: resource.ReadyFalse,
+		},
+		ScaleSetGroup: ptr.To[int64](42),
+		Status:        Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42},
+		Waiting:       1,
+	}
+	idsKnown := Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7}
+
 	type args struct {
 		xr Composite
 		o  Observed
@@ -121,48 +160,22 @@ func TestRenderObservedStateSteps(t *testing.T) {
 		"OwnGroupNothingObserved": {
 			reason: "A new pool with a group of its own renders only the group: the scale set must not be created in another group first.",
 			args:   args{xr: composite(nil)},
-			want: summary{
-				Resources: map[resource.Name]resource.Ready{RunnerGroupResource: resource.ReadyFalse},
-				Status:    Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a"},
-				Waiting:   1,
-			},
+			want:   groupWithoutID,
 		},
 		"GroupHasIDNoScaleSetIDYet": {
 			reason: "The group's id flows into the scale set; without a scale set id there is no runner set and no listener.",
 			args:   args{xr: composite(nil), o: Observed{RunnerGroup: observedGroup(42, "42")}},
-			want: summary{
-				Usages: []resource.Name{RunnerGroupUsageResource},
-				Resources: map[resource.Name]resource.Ready{
-					RunnerGroupResource:    resource.ReadyTrue,
-					RunnerScaleSetResource: resource.ReadyFalse,
-				},
-				ScaleSetGroup: ptr.To[int64](42),
-				Status:        Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42},
-				Waiting:       1,
-			},
+			want:   groupWithID,
 		},
 		"GroupIDFromExternalName": {
 			reason: "Before the provider wrote status.atProvider.id, a numeric external name is the group's id.",
 			args:   args{xr: composite(nil), o: Observed{RunnerGroup: observedGroup(0, "42")}},
-			want: summary{
-				Usages: []resource.Name{RunnerGroupUsageResource},
-				Resources: map[resource.Name]resource.Ready{
-					RunnerGroupResource:    resource.ReadyTrue,
-					RunnerScaleSetResource: resource.ReadyFalse,
-				},
-				ScaleSetGroup: ptr.To[int64](42),
-				Status:        Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42},
-				Waiting:       1,
-			},
+			want:   groupWithID,
 		},
 		"ExternalNameIsNotAnID": {
 			reason: "An external name that is the object's Kubernetes name (set before creation) is not an id: keep waiting.",
 			args:   args{xr: composite(nil), o: Observed{RunnerGroup: observedGroup(0, "team-a")}},
-			want: summary{
-				Resources: map[resource.Name]resource.Ready{RunnerGroupResource: resource.ReadyFalse},
-				Status:    Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a"},
-				Waiting:   1,
-			},
+			want:   groupWithoutID,
 		},
 		"ScaleSetHasID": {
 			reason: "The scale set's id flows into the runner set and the listener, which patches the runner set by name.",
@@ -170,20 +183,7 @@ func TestRenderObservedStateSteps(t *testing.T) {
 				RunnerGroup:    observedGroup(42, "42"),
 				RunnerScaleSet: observedScaleSet(7, 42),
 			}},
-			want: summary{
-				Usages: []resource.Name{RunnerGroupUsageResource, ScaleSetListenerUsageResource, ScaleSetRunnersUsageResource},
-				Resources: map[resource.Name]resource.Ready{
-					RunnerGroupResource:         resource.ReadyTrue,
-					RunnerScaleSetResource:      resource.ReadyTrue,
-					EphemeralRunnerSetResource:  resource.ReadyFalse,
-					AutoscalingListenerResource: resource.ReadyFalse,
-				},
-				ScaleSetGroup: ptr.To[int64](42),
-				RunnerSetID:   7,
-				ListenerID:    7,
-				ListenerSet:   "team-a",
-				Status:        Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7},
-			},
+			want: wholePool(resource.ReadyTrue, resource.ReadyFalse, resource.ReadyFalse, idsKnown),
 		},
 		"ScaleSetIDFromExternalName": {
 			reason: "A numeric external name is the scale set's id too.",
@@ -195,20 +195,7 @@ func TestRenderObservedStateSteps(t *testing.T) {
 					return s
 				}(),
 			}},
-			want: summary{
-				Usages: []resource.Name{RunnerGroupUsageResource, ScaleSetListenerUsageResource, ScaleSetRunnersUsageResource},
-				Resources: map[resource.Name]resource.Ready{
-					RunnerGroupResource:         resource.ReadyTrue,
-					RunnerScaleSetResource:      resource.ReadyFalse,
-					EphemeralRunnerSetResource:  resource.ReadyFalse,
-					AutoscalingListenerResource: resource.ReadyFalse,
-				},
-				ScaleSetGroup: ptr.To[int64](42),
-				RunnerSetID:   7,
-				ListenerID:    7,
-				ListenerSet:   "team-a",
-				Status:        Status{ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7},
-			},
+			want: wholePool(resource.ReadyFalse, resource.ReadyFalse, resource.ReadyFalse, idsKnown),
 		},
 		"ListenerRunsAndRunnersCounted": {
 			reason: "Once the listener pod runs everything is ready, and the status shows the runner set's counts.",
@@ -223,24 +210,11 @@ func TestRenderObservedStateSteps(t *testing.T) {
 					Status: runnersv1alpha1.AutoscalingListenerStatus{Phase: corev1.PodRunning, PodName: "team-a-listener"},
 				},
 			}},
-			want: summary{
-				Usages: []resource.Name{RunnerGroupUsageResource, ScaleSetListenerUsageResource, ScaleSetRunnersUsageResource},
-				Resources: map[resource.Name]resource.Ready{
-					RunnerGroupResource:         resource.ReadyTrue,
-					RunnerScaleSetResource:      resource.ReadyTrue,
-					EphemeralRunnerSetResource:  resource.ReadyTrue,
-					AutoscalingListenerResource: resource.ReadyTrue,
-				},
-				ScaleSetGroup: ptr.To[int64](42),
-				RunnerSetID:   7,
-				ListenerID:    7,
-				ListenerSet:   "team-a",
-				Status: Status{
-					ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7,
-					Listener: &ListenerStatus{Phase: corev1.PodRunning, PodName: "team-a-listener"},
-					Runners:  &RunnerCounts{Desired: 3, Current: 3, Pending: 1, Running: 2},
-				},
-			},
+			want: wholePool(resource.ReadyTrue, resource.ReadyTrue, resource.ReadyTrue, Status{
+				ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7,
+				Listener: &ListenerStatus{Phase: corev1.PodRunning, PodName: "team-a-listener"},
+				Runners:  &RunnerCounts{Desired: 3, Current: 3, Pending: 1, Running: 2},
+			}),
 		},
 		"ListenerPodPending": {
 			reason: "A listener whose pod does not run yet is not ready.",
@@ -249,23 +223,10 @@ func TestRenderObservedStateSteps(t *testing.T) {
 				RunnerScaleSet:      observedScaleSet(7, 42),
 				AutoscalingListener: &runnersv1alpha1.AutoscalingListener{Status: runnersv1alpha1.AutoscalingListenerStatus{Phase: corev1.PodPending}},
 			}},
-			want: summary{
-				Usages: []resource.Name{RunnerGroupUsageResource, ScaleSetListenerUsageResource, ScaleSetRunnersUsageResource},
-				Resources: map[resource.Name]resource.Ready{
-					RunnerGroupResource:         resource.ReadyTrue,
-					RunnerScaleSetResource:      resource.ReadyTrue,
-					EphemeralRunnerSetResource:  resource.ReadyFalse,
-					AutoscalingListenerResource: resource.ReadyFalse,
-				},
-				ScaleSetGroup: ptr.To[int64](42),
-				RunnerSetID:   7,
-				ListenerID:    7,
-				ListenerSet:   "team-a",
-				Status: Status{
-					ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7,
-					Listener: &ListenerStatus{Phase: corev1.PodPending},
-				},
-			},
+			want: wholePool(resource.ReadyTrue, resource.ReadyFalse, resource.ReadyFalse, Status{
+				ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7,
+				Listener: &ListenerStatus{Phase: corev1.PodPending},
+			}),
 		},
 		"ExistingScaleSetKeptWhileGroupIDUnknown": {
 			reason: "A scale set that exists keeps being rendered (an unrendered composed resource is deleted) with the group id it has.",
@@ -291,23 +252,10 @@ func TestRenderObservedStateSteps(t *testing.T) {
 				RunnerScaleSet:     observedScaleSet(0, 0),
 				EphemeralRunnerSet: &runnersv1alpha1.EphemeralRunnerSet{Spec: runnersv1alpha1.EphemeralRunnerSetSpec{ScaleSet: runnersv1alpha1.ScaleSetReference{ID: 7}}},
 			}},
-			want: summary{
-				Usages: []resource.Name{RunnerGroupUsageResource, ScaleSetListenerUsageResource, ScaleSetRunnersUsageResource},
-				Resources: map[resource.Name]resource.Ready{
-					RunnerGroupResource:         resource.ReadyTrue,
-					RunnerScaleSetResource:      resource.ReadyFalse,
-					EphemeralRunnerSetResource:  resource.ReadyTrue,
-					AutoscalingListenerResource: resource.ReadyFalse,
-				},
-				ScaleSetGroup: ptr.To[int64](42),
-				RunnerSetID:   7,
-				ListenerID:    7,
-				ListenerSet:   "team-a",
-				Status: Status{
-					ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7,
-					Runners: &RunnerCounts{},
-				},
-			},
+			want: wholePool(resource.ReadyFalse, resource.ReadyTrue, resource.ReadyFalse, Status{
+				ScaleSetName: "team-a-linux", RunnerGroupName: "team-a", RunnerGroupID: 42, ScaleSetID: 7,
+				Runners: &RunnerCounts{},
+			}),
 		},
 		"ExistingGroupByName": {
 			reason: "A pool in an existing group renders no group; the scale set names the group and reports its id.",

@@ -52,9 +52,7 @@ const (
 	errNoNamespace      = "cannot tell which namespace the runners go to"
 	errWrongComposite   = "this function composes AutoscalingRunnerSets"
 	reasonWaiting       = "Waiting"
-	reasonInvalid       = "InvalidSpec"
 	claimRefNamespace   = "spec.claimRef.namespace"
-	claimRefName        = "spec.claimRef.name"
 	compositeSpecField  = "spec"
 	compositeStatusPath = "status"
 )

@@ -30,8 +30,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runnersv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
@@ -95,6 +95,7 @@ func TestTeamsOnTheLocalCluster(t *testing.T) {
 
 	// Two jobs per team, each asking for the team's scale set by name.
 	want := map[int64]*demo.Team{}
+	var ids []int64
 	for _, team := range teams {
 		for i := range 2 {
 			j, err := env.SimClient.SubmitJob(ctx, simclient.JobSpec{
@@ -106,33 +107,29 @@ func TestTeamsOnTheLocalCluster(t *testing.T) {
 				t.Fatalf("cannot submit a job: %v", err)
 			}
 			want[j.ID] = team
+			ids = append(ids, j.ID)
 		}
 	}
-	done := map[int64]*simclient.Job{}
-	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 4*time.Minute, true, func(ctx context.Context) (bool, error) {
-		for id := range want {
-			if done[id] != nil {
-				continue
-			}
-			j, err := env.SimClient.Job(ctx, id)
-			if err != nil {
-				return false, err
-			}
-			if j.CompletedAt != nil {
-				done[id] = j
-			}
-		}
-		return len(done) == len(want), nil
-	})
+	wctx, wcancel := context.WithTimeout(ctx, 4*time.Minute)
+	defer wcancel()
+	jobs, err := env.SimClient.WaitJobs(wctx, simclient.JobCompleted, ids...)
 	if err != nil {
-		t.Fatalf("%d of %d jobs completed: %v", len(done), len(want), err)
+		t.Fatalf("the jobs did not all complete: %v", err)
+	}
+	done := map[int64]simclient.Job{}
+	for _, j := range jobs {
+		done[j.ID] = j
 	}
 	runnerPods := map[string]string{}
 	for _, p := range env.Pods.Pods() {
 		runnerPods[p.Name] = p.Namespace
 	}
 	for id, team := range want {
-		j := done[id]
+		j, ok := done[id]
+		if !ok {
+			t.Errorf("job %d of %s is missing from the simulator's jobs", id, team.Namespace)
+			continue
+		}
 		if int64(j.ScaleSetID) != team.ScaleSetID() {
 			t.Errorf("job %d of %s ran on scale set %d, want the team's %d", id, team.Namespace, j.ScaleSetID, team.ScaleSetID())
 		}
@@ -149,7 +146,7 @@ func TestTeamsOnTheLocalCluster(t *testing.T) {
 	// listener's numbers alone) and not team-b's.
 	listenerA := &runnersv1alpha1.AutoscalingListener{ObjectMeta: metav1.ObjectMeta{Namespace: teamA.Namespace, Name: teamA.Namespace}}
 	tr, err := env.Clients.CoreV1().ServiceAccounts(teamA.Namespace).CreateToken(ctx, autoscalinglistener.ServiceAccountName(listenerA),
-		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptrTo(int64(600))}}, metav1.CreateOptions{})
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](600)}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("cannot request a token for team-a's listener: %v", err)
 	}
@@ -169,5 +166,3 @@ func TestTeamsOnTheLocalCluster(t *testing.T) {
 		t.Errorf("team-a's listener patching team-b's runner set: got %v, want Forbidden", err)
 	}
 }
-
-func ptrTo[T any](v T) *T { return &v }

@@ -142,9 +142,7 @@ func run(f flags) (err error) {
 	draw := func(_ []simclient.Job, counts []demo.TeamCounts) {
 		view.Draw(demo.Lines(fmt.Sprintf("jobs and runners, %s", time.Since(streamStart).Round(time.Second)), counts, f.jobs), false)
 	}
-	jobs, err := env.WaitDrained(ctx, stream, teams, 500*time.Millisecond, time.Duration(float64(f.jobs)/max(f.rate, 1)*float64(time.Second))+10*time.Minute, func(j []simclient.Job, c []demo.TeamCounts) {
-		draw(j, c)
-	})
+	jobs, err := env.WaitDrained(ctx, stream, teams, 500*time.Millisecond, time.Duration(float64(f.jobs)/max(f.rate, 1)*float64(time.Second))+10*time.Minute, draw)
 	view.Draw(demo.Lines(fmt.Sprintf("jobs and runners, %s", time.Since(streamStart).Round(time.Second)), demo.Snapshot(jobs, stream, env.Pods, teams), f.jobs), true)
 	view.Release()
 	if err != nil {
