@@ -204,8 +204,7 @@ func run(ctx context.Context, log logging.Logger, ro runOptions) error {
 			Features:                &feature.Flags{},
 			MetricOptions:           &xpcontroller.MetricOptions{MRMetrics: mrMetrics},
 		},
-		MaxReconcileRate: ro.maxReconcileRate,
-		ListenerImage:    ro.listenerImage,
+		ListenerImage: ro.listenerImage,
 	}
 
 	if err := setupControllers(mgr, o, controllers(), ro.safeStart); err != nil {

@@ -56,11 +56,6 @@ type ActionsClientFactory func(ctx context.Context, cfg *clients.Config) (action
 type Options struct {
 	xpcontroller.Options
 
-	// MaxReconcileRate is the number of reconciles per second the whole
-	// provider may start; GlobalRateLimiter enforces it. Kept here for
-	// controllers that size their own work (client QPS, queues) after it.
-	MaxReconcileRate int
-
 	// ListenerImage is the image of the listener pods the
 	// AutoscalingListener controller creates.
 	ListenerImage string

@@ -103,14 +103,3 @@ func PodFailureBackoff(failures int32) time.Duration {
 	}
 	return min(d, ceiling)
 }
-
-// NextPodAt is the earliest time the runner's next pod may be created: the
-// last failure plus the backoff for the number of failures so far. It is the
-// zero time when no pod has failed.
-func (s *EphemeralRunnerStatus) NextPodAt() time.Time {
-	if len(s.PodFailures) == 0 {
-		return time.Time{}
-	}
-	last := s.PodFailures[len(s.PodFailures)-1].FailedAt.Time
-	return last.Add(PodFailureBackoff(s.Failures))
-}

@@ -105,41 +105,6 @@ func TestRecordPodFailure(t *testing.T) {
 	}
 }
 
-func TestNextPodAt(t *testing.T) {
-	last := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-
-	cases := map[string]struct {
-		reason string
-		status EphemeralRunnerStatus
-		want   time.Time
-	}{
-		"NoFailure": {
-			reason: "A runner whose pods never failed may get a pod at once.",
-			want:   time.Time{},
-		},
-		"AfterFirstFailure": {
-			reason: "The first failed pod is replaced at once.",
-			status: EphemeralRunnerStatus{Failures: 1, PodFailures: []PodFailure{{PodName: "p", FailedAt: metav1.NewTime(last)}}},
-			want:   last,
-		},
-		"AfterThirdFailure": {
-			reason: "After three failures the next pod waits 10 s from the last failure.",
-			status: EphemeralRunnerStatus{Failures: 3, PodFailures: []PodFailure{
-				{PodName: "p1", FailedAt: metav1.NewTime(last.Add(-time.Minute))},
-				{PodName: "p3", FailedAt: metav1.NewTime(last)},
-			}},
-			want: last.Add(10 * time.Second),
-		},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, tc.status.NextPodAt()); diff != "" {
-				t.Errorf("\n%s\nNextPodAt(): -want, +got:\n%s", tc.reason, diff)
-			}
-		})
-	}
-}
-
 func TestGaveUp(t *testing.T) {
 	cases := map[string]struct {
 		reason         string

@@ -6,7 +6,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 )
 
 func TestPodBackoff(t *testing.T) {
@@ -34,6 +37,50 @@ func TestPodBackoff(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\npodBackoff: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestNextPodAt(t *testing.T) {
+	last := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	cases := map[string]struct {
+		reason string
+		status v1alpha1.EphemeralRunnerStatus
+		base   time.Duration
+		want   time.Time
+	}{
+		"NoFailure": {
+			reason: "A runner whose pods never failed may get a pod at once.",
+			base:   DefaultBackoffBase,
+			want:   time.Time{},
+		},
+		"AfterFirstFailure": {
+			reason: "The first failed pod is replaced at once.",
+			status: v1alpha1.EphemeralRunnerStatus{Failures: 1, PodFailures: []v1alpha1.PodFailure{{PodName: "p", FailedAt: metav1.NewTime(last)}}},
+			base:   DefaultBackoffBase,
+			want:   last,
+		},
+		"AfterThirdFailure": {
+			reason: "After three failures the next pod waits 10 s from the last failure, not the first.",
+			status: v1alpha1.EphemeralRunnerStatus{Failures: 3, PodFailures: []v1alpha1.PodFailure{
+				{PodName: "p1", FailedAt: metav1.NewTime(last.Add(-time.Minute))},
+				{PodName: "p3", FailedAt: metav1.NewTime(last)},
+			}},
+			base: DefaultBackoffBase,
+			want: last.Add(10 * time.Second),
+		},
+		"AfterThirdFailureShortened": {
+			reason: "A shorter base shortens the wait in proportion.",
+			status: v1alpha1.EphemeralRunnerStatus{Failures: 3, PodFailures: []v1alpha1.PodFailure{{PodName: "p3", FailedAt: metav1.NewTime(last)}}},
+			base:   100 * time.Millisecond,
+			want:   last.Add(200 * time.Millisecond),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, nextPodAt(&tc.status, tc.base)); diff != "" {
+				t.Errorf("%s\nnextPodAt: -want +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

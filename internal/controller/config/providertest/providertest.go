@@ -265,8 +265,7 @@ func (e *Env) StartProvider(t *testing.T) (stop func()) {
 			MaxConcurrentReconciles: 2,
 			Features:                &feature.Flags{},
 		},
-		MaxReconcileRate: 100,
-		ListenerImage:    controller.DefaultListenerImage,
+		ListenerImage: controller.DefaultListenerImage,
 	}
 	for _, setup := range e.setups {
 		if err := setup(mgr, o); err != nil {
