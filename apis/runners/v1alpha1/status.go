@@ -103,3 +103,9 @@ func PodFailureBackoff(failures int32) time.Duration {
 	}
 	return min(d, ceiling)
 }
+
+// JobRecorded tells whether the listener recorded a job started on the
+// runner (from the service's JobStarted message).
+func (s *EphemeralRunnerStatus) JobRecorded() bool {
+	return s.JobRequestID > 0 || s.JobID != ""
+}

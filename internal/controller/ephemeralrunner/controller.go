@@ -29,8 +29,9 @@ import (
 )
 
 // Finalizer keeps an EphemeralRunner until its runner is removed from the
-// service.
-const Finalizer = "runners.arc.crossplane.io/ephemeral-runner"
+// service. Its set creates runners with it; this controller adds it to any
+// runner created without.
+const Finalizer = arcruntime.RunnerFinalizer
 
 // workFolder is the runner's work folder, the runner's own default.
 const workFolder = "_work"
@@ -91,7 +92,11 @@ type Config struct {
 
 // Reconciler reconciles EphemeralRunners.
 type Reconciler struct {
-	kube      client.Client
+	kube client.Client
+	// live reads from the API server, past the cache: a JIT config Secret
+	// created a moment ago may not be in the cache yet, and registering
+	// again would remove the registration its pod runs with.
+	live      client.Reader
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
 	cfg       Config
@@ -107,6 +112,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 func SetupWithConfig(mgr ctrl.Manager, o controller.Options, cfg Config) error {
 	arcruntime.RegisterMetrics()
 	r := NewReconciler(mgr.GetClient(), o, cfg)
+	r.live = mgr.GetAPIReader()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("ephemeralrunner").
 		For(&v1alpha1.EphemeralRunner{}).
@@ -127,7 +133,7 @@ func NewReconciler(kube client.Client, o controller.Options, cfg Config) *Reconc
 	if log == nil {
 		log = logging.NewNopLogger()
 	}
-	return &Reconciler{kube: kube, newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunner"), cfg: cfg, now: time.Now}
+	return &Reconciler{kube: kube, live: kube, newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunner"), cfg: cfg, now: time.Now}
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -164,7 +170,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, r.deleteSelf(ctx, er)
 	}
 
-	secretName, res, err := r.ensureRegistration(ctx, log, er)
+	secretName, reg, res, err := r.ensureRegistration(ctx, log, er)
 	if err != nil || !res.IsZero() || secretName == "" {
 		return res, err
 	}
@@ -173,7 +179,12 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	err = r.kube.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: er.Name}, pod)
 	switch {
 	case kerrors.IsNotFound(err):
-		return r.createPod(ctx, log, er, secretName)
+		return r.createPod(ctx, log, er, secretName, reg)
+	case reg != nil:
+		// Registered just now, yet a pod of the runner's name exists: not
+		// one this registration can trust. Record the registration; the
+		// next reconcile deals with the pod.
+		return ctrl.Result{RequeueAfter: immediateRetry}, r.setStatus(ctx, er, reg.record)
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
 	case !metav1.IsControlledBy(pod, er):
@@ -189,7 +200,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	exit := runnerPodExit(pod)
 	switch {
 	case exit.succeeded():
-		return r.finish(ctx, log, er)
+		return r.finish(ctx, log, er, pod)
 	case exit.done:
 		return r.podFailed(ctx, log, er, pod, exit)
 	}
@@ -204,33 +215,60 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	})
 }
 
+// registration is a runner registered in this reconcile, not yet in the
+// status. It is written with the status of the pod created next: one write
+// per runner instead of two. Until then the JIT config Secret holds it, and a
+// reconcile that finds the Secret without a runner id in the status reads it
+// back from there.
+type registration struct {
+	id         int64
+	name       string
+	secretName string
+}
+
+// record writes the registration into s.
+func (g *registration) record(s *v1alpha1.EphemeralRunnerStatus) {
+	if g == nil {
+		return
+	}
+	s.RunnerID, s.RunnerName, s.RunnerJITConfigSecretName = g.id, g.name, g.secretName
+	if s.Phase == "" {
+		s.Phase, s.Reason = v1alpha1.EphemeralRunnerPending, ReasonRegistered
+		s.Message = fmt.Sprintf("registered as runner %d", g.id)
+		s.SetCondition(readyCondition(false, ReasonRegistered, s.Message))
+	}
+}
+
 // ensureRegistration returns the name of the runner's JIT config Secret,
-// registering the runner (one JIT config per runner) when it has none.
-func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (string, ctrl.Result, error) {
+// registering the runner (one JIT config per runner) when it has none. A
+// registration made now is returned for the caller to record.
+func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (string, *registration, ctrl.Result, error) {
 	name := er.Name
 	secret := &corev1.Secret{}
-	err := r.kube.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: name}, secret)
+	key := types.NamespacedName{Namespace: er.Namespace, Name: name}
+	err := r.kube.Get(ctx, key, secret)
+	if kerrors.IsNotFound(err) {
+		err = r.live.Get(ctx, key, secret)
+	}
 	if err == nil {
 		if er.Status.RunnerID != 0 {
-			return name, ctrl.Result{}, nil
+			return name, nil, ctrl.Result{}, nil
 		}
-		// Registered before a crash lost the status write: the Secret
-		// remembers the registration.
+		// Registered by a reconcile whose status write did not happen (a
+		// crash, a refused pod): the Secret remembers the registration.
 		id, perr := strconv.ParseInt(string(secret.Data[arcruntime.RunnerIDKey]), 10, 64)
 		if perr != nil || id == 0 {
-			return "", ctrl.Result{}, fmt.Errorf("%s %s", errCorruptJITStore, name)
+			return "", nil, ctrl.Result{}, fmt.Errorf("%s %s", errCorruptJITStore, name)
 		}
-		return name, ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-			s.RunnerID, s.RunnerName, s.RunnerJITConfigSecretName = id, string(secret.Data[arcruntime.RunnerNameKey]), name
-		})
+		return name, &registration{id: id, name: string(secret.Data[arcruntime.RunnerNameKey]), secretName: name}, ctrl.Result{}, nil
 	}
 	if !kerrors.IsNotFound(err) {
-		return "", ctrl.Result{}, fmt.Errorf("%s: %w", errGetSecret, err)
+		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errGetSecret, err)
 	}
 
 	ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
 	if err != nil {
-		return "", ctrl.Result{}, r.serviceError(ctx, er, err)
+		return "", nil, ctrl.Result{}, r.serviceError(ctx, er, err)
 	}
 	runnerName := runnerNameOf(er)
 	jit, err := ac.GenerateJITConfig(ctx, int(er.Spec.ScaleSet.ID), runnerName, workFolder)
@@ -239,15 +277,15 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 		// was never written: remove it and register again.
 		log.Info("Runner name already registered; removing the old registration", "runnerName", runnerName)
 		if cerr := removeByName(ctx, ac, runnerName); cerr != nil {
-			return "", ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errCleanupOldName, cerr))
+			return "", nil, ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errCleanupOldName, cerr))
 		}
-		return "", ctrl.Result{RequeueAfter: immediateRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		return "", nil, ctrl.Result{RequeueAfter: immediateRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason = v1alpha1.EphemeralRunnerPending, ReasonRunnerNameTaken
 			s.Message = fmt.Sprintf("runner name %s was registered already; removed the old registration, registering again", runnerName)
 		})
 	}
 	if err != nil {
-		return "", ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errGenerateJIT, err))
+		return "", nil, ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errGenerateJIT, err))
 	}
 
 	labels := arcruntime.CommonLabels(arcruntime.ComponentRunnerJITConfig)
@@ -262,25 +300,21 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 		},
 	}
 	if err := controllerutil.SetControllerReference(er, secret, r.kube.Scheme()); err != nil {
-		return "", ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
+		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
 	}
 	if err := r.kube.Create(ctx, secret); err != nil && !kerrors.IsAlreadyExists(err) {
-		return "", ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
+		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
 	}
 	log.Debug("Registered runner", "runnerId", jit.Runner.ID, "runnerName", jit.Runner.Name)
-	return name, ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-		s.RunnerID, s.RunnerName, s.RunnerJITConfigSecretName = int64(jit.Runner.ID), jit.Runner.Name, name
-		s.Phase, s.Reason = v1alpha1.EphemeralRunnerPending, ReasonRegistered
-		s.Message = fmt.Sprintf("registered as runner %d", jit.Runner.ID)
-		s.SetCondition(readyCondition(false, ReasonRegistered, s.Message))
-	})
+	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name}, ctrl.Result{}, nil
 }
 
 // createPod creates the runner's pod, once the backoff after the last
 // failed pod has passed.
-func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, secretName string) (ctrl.Result, error) {
+func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, secretName string, reg *registration) (ctrl.Result, error) {
 	if wait := nextPodAt(&er.Status, r.cfg.BackoffBase).Sub(r.now()); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			reg.record(s)
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonBackoff, false
 			s.Message = fmt.Sprintf("%d pods failed; the next starts in %s", s.Failures, wait.Round(time.Second))
 			s.SetCondition(readyCondition(false, ReasonBackoff, s.Message))
@@ -290,6 +324,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 	if err != nil {
 		// Only a new template helps; the runner's spec change requeues it.
 		return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			reg.record(s)
 			s.Phase, s.Reason, s.Message = v1alpha1.EphemeralRunnerPending, ReasonInvalidTemplate, fmt.Sprintf("%s: %v", errBuildPod, err)
 			s.SetCondition(readyCondition(false, ReasonInvalidTemplate, s.Message))
 		})
@@ -306,6 +341,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 		// not a failure of the runner; retry, and say why in the status.
 		log.Info("Pod creation refused", "error", err.Error())
 		return ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			reg.record(s)
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodCreateRefused, false
 			s.Message = fmt.Sprintf("the API server refused the pod, retrying: %s", arcruntime.FirstLine(err.Error()))
 			s.SetCondition(readyCondition(false, ReasonPodCreateRefused, s.Message))
@@ -314,6 +350,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 		return ctrl.Result{}, fmt.Errorf("cannot create the runner's pod: %w", err)
 	}
 	return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		reg.record(s)
 		s.Phase, s.Reason, s.PodName, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodCreated, pod.Name, false
 		s.Message = fmt.Sprintf("pod %s created", pod.Name)
 		s.SetCondition(readyCondition(false, ReasonPodCreated, s.Message))
@@ -378,11 +415,17 @@ func failureMessage(pod *corev1.Pod, exit podExit) string {
 	return podUIDPrefix(pod) + ": " + exit.message
 }
 
-// finish handles a runner that exited 0: it ran its job. It is removed from
-// the service (retried while the service says the job still runs) and
-// deleted.
-func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (ctrl.Result, error) {
-	if err := r.removeFromService(ctx, er); err != nil {
+// finish handles a runner that exited 0. A runner that ran its job left the
+// service with it; any other (removed while idle, or exited without a job)
+// is removed from the service, retried while the service says a job still
+// runs. Its pod is deleted at once, then the runner itself.
+func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
+	// A runner that ran a job and exited 0 is done with it, and the service
+	// removed its record when the job completed (an ephemeral runner runs
+	// one job; PROTOCOL.md §5.6).
+	if er.Status.JobRecorded() {
+		arcruntime.RunnerLeftWithItsJob(er)
+	} else if err := r.removeFromService(ctx, er); err != nil {
 		if actions.IsJobStillRunning(err) {
 			return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 				s.Reason = ReasonJobStillRunning
@@ -391,14 +434,13 @@ func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha
 		}
 		return ctrl.Result{}, r.serviceError(ctx, er, err)
 	}
-	if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-		s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerSucceeded, ReasonCompleted, false
-		s.Message = "the runner ran its job and exited; removed from the service"
-		s.SetCondition(readyCondition(false, ReasonCompleted, s.Message))
-	}); err != nil {
-		return ctrl.Result{}, err
+	// The API server removes a pod that ended at once. Left to the garbage
+	// collector after its owner, a burst's finished pods went one by one,
+	// tens of seconds late.
+	if err := r.kube.Delete(ctx, pod); client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, fmt.Errorf("%s: %w", errDeletePod, err)
 	}
-	log.Debug("Runner completed", "runnerId", er.Status.RunnerID)
+	log.Debug("Runner completed", "runnerId", er.Status.RunnerID, "jobId", er.Status.JobID)
 	return ctrl.Result{}, r.deleteSelf(ctx, er)
 }
 

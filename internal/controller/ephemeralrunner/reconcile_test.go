@@ -2,6 +2,7 @@ package ephemeralrunner
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
@@ -63,6 +65,13 @@ func (f *fakeActions) RemoveRunner(_ context.Context, id int64) error {
 
 func newFixture(t *testing.T, fa *fakeActions, objs ...client.Object) (*Reconciler, client.Client) {
 	t.Helper()
+	return newFixtureWith(t, fa, interceptor.Funcs{}, objs...)
+}
+
+// newFixtureWith is newFixture with funcs intercepting the fake API server's
+// calls.
+func newFixtureWith(t *testing.T, fa *fakeActions, funcs interceptor.Funcs, objs ...client.Object) (*Reconciler, client.Client) {
+	t.Helper()
 	s := kruntime.NewScheme()
 	for _, add := range []func(*kruntime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, arcv1alpha1.AddToScheme} {
 		if err := add(s); err != nil {
@@ -77,7 +86,7 @@ func newFixture(t *testing.T, fa *fakeActions, objs ...client.Object) (*Reconcil
 				SecretRef: xpv2.LocalSecretReference{Name: "creds"}},
 		}},
 	)
-	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).WithStatusSubresource(&v1alpha1.EphemeralRunner{}).Build()
+	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).WithStatusSubresource(&v1alpha1.EphemeralRunner{}).WithInterceptorFuncs(funcs).Build()
 	o := controller.Options{ActionsClientFactory: func(context.Context, *clients.Config) (actions.Client, error) { return fa, nil }}
 	return NewReconciler(kube, o, Config{}), kube
 }
@@ -135,6 +144,7 @@ func TestRunnerNameTakenIsCleanedUp(t *testing.T) {
 // service says its job still runs, and then deleted.
 func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
 	er := newRunner()
+	er.UID = "uid-exited"
 	er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1"}
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
 	pod := &corev1.Pod{
@@ -176,6 +186,96 @@ func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
 }
 
 func ptrTrue() *bool { b := true; return &b }
+
+// A runner that ran its job and exited 0 left the service with its job: it
+// is not removed again, and its pod goes at once rather than after it.
+func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
+	er := newRunner()
+	er.UID = "uid-ran-its-job"
+	er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1", JobRequestID: 7, JobID: "job-7"}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
+	fa := &fakeActions{}
+	var deleted []string
+	r, kube := newFixtureWith(t, fa, interceptor.Funcs{Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+		deleted = append(deleted, fmt.Sprintf("%T %s", obj, obj.GetName()))
+		return c.Delete(ctx, obj, opts...)
+	}}, er, sec)
+	cur := &v1alpha1.EphemeralRunner{}
+	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(t.Context(), podOwnedBy(cur)); err != nil {
+		t.Fatal(err)
+	}
+
+	reconcile(t, r) // finish
+	reconcile(t, r) // finalize
+	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); !kerrors.IsNotFound(err) {
+		t.Errorf("runner after its job: %v, want it gone", err)
+	}
+	if len(fa.calls) != 0 {
+		t.Errorf("Actions Service calls %v, want none: the service removed the runner with its job", fa.calls)
+	}
+	want := []string{"*v1.Pod r-1", "*v1alpha1.EphemeralRunner r-1"}
+	if diff := cmp.Diff(want, deleted); diff != "" {
+		t.Errorf("deletions: -want +got:\n%s", diff)
+	}
+}
+
+// A new runner is registered and its pod created in one reconcile, and the
+// registration reaches the status with the pod, in one write.
+func TestRegistrationWrittenWithThePod(t *testing.T) {
+	fa := &fakeActions{}
+	var statusPatches int
+	r, kube := newFixtureWith(t, fa, interceptor.Funcs{SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+		statusPatches++
+		return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+	}}, newRunner())
+
+	reconcile(t, r)
+	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, &corev1.Pod{}); err != nil {
+		t.Fatalf("the runner's pod after one reconcile: %v", err)
+	}
+	cur := &v1alpha1.EphemeralRunner{}
+	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, cur); err != nil {
+		t.Fatal(err)
+	}
+	got := []any{cur.Status.RunnerID, cur.Status.RunnerName, cur.Status.RunnerJITConfigSecretName, cur.Status.Reason, statusPatches}
+	want := []any{int64(42), "r-1", "r-1", ReasonPodCreated, 1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("runner id, name, Secret, reason, status writes: -want +got:\n%s", diff)
+	}
+}
+
+// A JIT config Secret the cache does not show yet, written by the reconcile
+// before, is read from the API server: registering again would remove the
+// registration its pod runs with (seen in a burst: three runners exited
+// without a job, their jobs waited for runners that never came).
+func TestRegistrationNotYetInTheCacheIsNotMadeAgain(t *testing.T) {
+	fa := &fakeActions{}
+	r, _ := newFixture(t, fa, newRunner())
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{
+		"jitToken": []byte("jit-r-1"), "runnerId": []byte("42"), "runnerName": []byte("r-1"),
+	}}
+	r.live = fake.NewClientBuilder().WithObjects(sec).Build()
+
+	reconcile(t, r)
+	if len(fa.calls) != 0 {
+		t.Errorf("Actions Service calls %v, want none: the runner is registered", fa.calls)
+	}
+}
+
+// podOwnedBy is the runner's pod, ended with exit code 0.
+func podOwnedBy(er *v1alpha1.EphemeralRunner) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: er.Name, Namespace: er.Namespace, OwnerReferences: []metav1.OwnerReference{{
+			APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: er.Name, UID: er.UID, Controller: ptrTrue(),
+		}}},
+		Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "runner", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}},
+		}}},
+	}
+}
 
 // A runner deleted before its runner id reached its status is looked up by
 // name and removed from the service, so no registration outlives it.
@@ -259,7 +359,7 @@ func TestRunnerRemovedFromTheServiceOnce(t *testing.T) {
 				t.Helper()
 				stale := er.DeepCopy()
 				reconcile(t, r)
-				if _, err := r.finish(t.Context(), r.log, stale); err != nil {
+				if _, err := r.finish(t.Context(), r.log, stale, exitedPod(stale)); err != nil {
 					t.Fatalf("finish from a stale view: %v", err)
 				}
 			},

@@ -70,6 +70,10 @@ type Reconciler struct {
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
 	expect    *expectations
+	// actedOn is, per set uid, the last patchID acted on without error.
+	// The status records it too, but the next reconcile may read the set
+	// from a cache that has not seen that write yet.
+	actedOn sync.Map // types.UID -> int64
 }
 
 // Setup adds the EphemeralRunnerSet controller to mgr.
@@ -122,7 +126,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 
-	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, state)
+	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, r.lastActedOn(set), state)
 	var scaleErr error
 	if plan.create > 0 {
 		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
@@ -136,10 +140,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			scaleErr = fmt.Errorf("%s: %w", errScaleDown, err)
 		}
 	}
+	if plan.actOnPatch && scaleErr == nil {
+		r.actedOn.Store(set.UID, set.Spec.PatchID)
+	}
 	if err := r.updateStatus(ctx, set, state, plan, scaleErr); err != nil {
 		return ctrl.Result{}, errors.Join(scaleErr, err)
 	}
 	return ctrl.Result{}, scaleErr
+}
+
+// lastActedOn is the last patchID the set was acted on under, as this
+// process remembers it or, after a restart, as its status recorded it.
+func (r *Reconciler) lastActedOn(set *v1alpha1.EphemeralRunnerSet) int64 {
+	if v, ok := r.actedOn.Load(set.UID); ok {
+		return v.(int64)
+	}
+	return set.Status.ObservedPatchID
 }
 
 // ownedRunners lists the EphemeralRunners the set controls. They are the
@@ -275,6 +291,7 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	if left == 0 {
 		arcruntime.ForgetScaleSet(set.Namespace, set.Spec.ScaleSet.Name)
 		r.expect.forget(set.UID)
+		r.actedOn.Delete(set.UID)
 		controllerutil.RemoveFinalizer(set, Finalizer)
 		if err := r.kube.Update(ctx, set); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)

@@ -27,6 +27,7 @@ func newEphemeralRunner(set *v1alpha1.EphemeralRunnerSet, scheme *kruntime.Schem
 			Namespace:    set.Namespace,
 			Labels:       labels,
 			Annotations:  map[string]string{arcruntime.AnnotationPatchID: arcruntime.FormatInt64(set.Spec.PatchID)},
+			Finalizers:   []string{arcruntime.RunnerFinalizer},
 		},
 		Spec: v1alpha1.EphemeralRunnerSpec{
 			ScaleSet:        set.Spec.ScaleSet,

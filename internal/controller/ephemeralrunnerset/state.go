@@ -83,13 +83,16 @@ type scalePlan struct {
 // created under. Once a runner exists that was created under the current
 // patchID, the set has answered it: a runner that exits now ran its job and
 // is not recreated, and only failed runners, which never ran one, are
-// replaced. Until then the set scales to replicas, whatever it did before:
-// a patch answered only by removals is acted on again, as in ARC. A patchID
-// of 0 asks for a full reconcile.
-func planScale(replicas int32, patchID int64, s runnerState) scalePlan {
+// replaced. A patch the set acted on without creating anything (actedOn: it
+// had the runners, or removed some) is answered too. ARC acts on such a patch
+// again at every event, so during a burst's drain every runner that ran its
+// job was replaced until the listener's next patch, which said the job had
+// ended. Until then the set scales to replicas. A patchID of 0 asks for a
+// full reconcile.
+func planScale(replicas int32, patchID, actedOn int64, s runnerState) scalePlan {
 	want := int(replicas)
 	active := s.active()
-	answered := patchID != 0 && patchID == s.latestPatchID
+	answered := patchID != 0 && (patchID == s.latestPatchID || patchID == actedOn)
 	if answered {
 		return scalePlan{create: min(len(s.failed), max(0, want-active))}
 	}
@@ -102,7 +105,7 @@ func planScale(replicas int32, patchID int64, s runnerState) scalePlan {
 
 // isBusy tells whether the listener recorded a job on the runner.
 func isBusy(r *v1alpha1.EphemeralRunner) bool {
-	return r.Status.JobRequestID > 0 || r.Status.JobID != ""
+	return r.Status.JobRecorded()
 }
 
 // idleCandidates lists the runners scale-down may remove, in the order it

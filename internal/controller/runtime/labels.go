@@ -85,6 +85,11 @@ func Hash(b []byte) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// RunnerFinalizer keeps an EphemeralRunner until its runner is removed from
+// the service. Its set creates every runner with it, which spares each runner
+// an update to add it.
+const RunnerFinalizer = "runners.arc.crossplane.io/ephemeral-runner"
+
 // FirstLine is s up to its first line break, for a status message.
 func FirstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

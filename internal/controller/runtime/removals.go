@@ -10,16 +10,17 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
 )
 
-// removedRunners holds the uids of the EphemeralRunners whose runner this
-// process removed from the service. A runner is otherwise removed several
+// removedRunners holds the uids of the EphemeralRunners whose runner is known
+// to be gone from the service: this process removed it, or the service did
+// when the runner's job completed. A runner is otherwise removed several
 // times: by its set's scale-down and again by its finalizer, by its own
 // finish or failure and again when a stale cache replays the step, each an
 // Actions Service call the service answers the same way. Only a removal that
 // succeeded is remembered; after a restart a removal is simply made again.
 var removedRunners sync.Map // types.UID -> struct{}
 
-// RemoveRunner removes er's runner from the service unless this process
-// removed it already.
+// RemoveRunner removes er's runner from the service unless it is known to be
+// gone.
 func RemoveRunner(ctx context.Context, ac actions.Client, er *v1alpha1.EphemeralRunner) error {
 	if RunnerRemoved(er) {
 		return nil
@@ -27,15 +28,24 @@ func RemoveRunner(ctx context.Context, ac actions.Client, er *v1alpha1.Ephemeral
 	if err := ac.RemoveRunner(ctx, er.Status.RunnerID); err != nil {
 		return err
 	}
+	rememberRemoved(er)
+	return nil
+}
+
+// RunnerLeftWithItsJob records that er's runner ran its job and exited: the
+// service removed its record when the job completed (an ephemeral runner
+// runs one job; PROTOCOL.md §5.6), so it needs no removal.
+func RunnerLeftWithItsJob(er *v1alpha1.EphemeralRunner) { rememberRemoved(er) }
+
+func rememberRemoved(er *v1alpha1.EphemeralRunner) {
 	// An object without a uid was never stored by an API server (a test's):
 	// nothing tells it from another.
 	if er.UID != "" {
 		removedRunners.Store(er.UID, struct{}{})
 	}
-	return nil
 }
 
-// RunnerRemoved tells whether this process removed er's runner from the
+// RunnerRemoved tells whether er's runner is known to be gone from the
 // service.
 func RunnerRemoved(er *v1alpha1.EphemeralRunner) bool {
 	if er.UID == "" {
@@ -45,6 +55,6 @@ func RunnerRemoved(er *v1alpha1.EphemeralRunner) bool {
 	return ok
 }
 
-// ForgetRunner drops what RemoveRunner remembers of the EphemeralRunner of
-// uid, once it is going away for good.
+// ForgetRunner drops what is remembered of the EphemeralRunner of uid, once
+// it is going away for good.
 func ForgetRunner(uid types.UID) { removedRunners.Delete(uid) }
