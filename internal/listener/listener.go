@@ -395,7 +395,11 @@ func (l *Listener) handle(ctx context.Context, sess SessionClient, msg *scaleset
 		}
 		l.recordedMessageID = msg.MessageID
 	}
-	eventful := len(msg.JobStartedMessages)+len(msg.JobCompletedMessages) > 0
+	// Only a completion can leave the set short at an unchanged count (a job
+	// ended and another was assigned). A started job ran on a runner the set
+	// has: a new patchID for it would only let the set replace runners whose
+	// jobs ended after these statistics were taken.
+	eventful := len(msg.JobCompletedMessages) > 0
 	return l.scaleTo(ctx, stats.TotalAssignedJobs, eventful)
 }
 

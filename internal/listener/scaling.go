@@ -31,9 +31,9 @@ type scaleState struct {
 type scaleInput struct {
 	minRunners, maxRunners int
 	assignedJobs           int
-	// eventful tells that the batch held JobStarted or JobCompleted
-	// messages: runners came and went, so the controller must look again
-	// even when the number stays the same.
+	// eventful tells that the batch held JobCompleted messages: runners
+	// went, so the controller must look again even when the number stays
+	// the same (as ARC's listener, which counts completed jobs only).
 	eventful bool
 }
 
