@@ -50,6 +50,7 @@ type config struct {
 	drainTimeout time.Duration
 	pprofAddr    string
 	profileFor   time.Duration
+	workDir      string
 }
 
 func main() {
@@ -57,6 +58,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.out, "out", filepath.Join(testenv.RepoRoot(), "docs", "bench"), "folder of latest.json and scaling.png")
 	flag.StringVar(&c.provider, "provider", string(demo.ProviderBinary), "binary (./cmd/provider) or embedded")
+	flag.StringVar(&c.workDir, "work-dir", "", "folder for the binaries and the logs of the provider and listeners, kept afterwards (a temporary folder, removed, when empty)")
 	flag.StringVar(&c.scenarios, "scenarios", "burst,fanout,steady", "scenarios to run, comma-separated")
 	flag.IntVar(&c.burstJobs, "burst-jobs", 1000, "jobs of the burst (a)")
 	flag.IntVar(&c.fanoutSets, "fanout-sets", 20, "scale sets of (b)")
@@ -83,7 +85,7 @@ func run(c config) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := demo.Options{Progress: progress, Provider: demo.ProviderMode(c.provider)}
+	opts := demo.Options{Progress: progress, Provider: demo.ProviderMode(c.provider), WorkDir: c.workDir}
 	if opts.Provider == demo.ProviderEmbedded {
 		// cmd/provider has no pprof flag; the embedded provider serves one.
 		addr, err := freeLoopbackAddr()
