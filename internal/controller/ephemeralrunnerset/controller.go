@@ -70,10 +70,11 @@ type Reconciler struct {
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
 	expect    *expectations
-	// actedOn is, per set uid, the last patchID acted on without error.
-	// The status records it too, but the next reconcile may read the set
-	// from a cache that has not seen that write yet.
-	actedOn sync.Map // types.UID -> int64
+	// settled is, per set uid, the last patchID the set found settled:
+	// acted on without error, it had the runners replicas asks for and
+	// neither created nor removed one (see planScale). Kept in memory only:
+	// after a restart a patch is acted on again, as in ARC.
+	settled sync.Map // types.UID -> int64
 }
 
 // Setup adds the EphemeralRunnerSet controller to mgr.
@@ -126,7 +127,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 
-	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, r.lastActedOn(set), state)
+	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, r.settledPatch(set), state)
 	var scaleErr error
 	if plan.create > 0 {
 		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
@@ -134,14 +135,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			scaleErr = fmt.Errorf("%s: %w", errCreateRunners, err)
 		}
 	}
+	removed := 0
 	if plan.removeIdle > 0 && scaleErr == nil {
 		log.Debug("Removing idle runners", "count", plan.removeIdle, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
-		if _, err := r.removeIdle(ctx, set, idleCandidates(state), plan.removeIdle); err != nil {
+		var err error
+		if removed, err = r.removeIdle(ctx, set, idleCandidates(state), plan.removeIdle); err != nil {
 			scaleErr = fmt.Errorf("%s: %w", errScaleDown, err)
 		}
 	}
-	if plan.actOnPatch && scaleErr == nil {
-		r.actedOn.Store(set.UID, set.Spec.PatchID)
+	if plan.actOnPatch && plan.create == 0 && removed == 0 && scaleErr == nil {
+		r.settled.Store(set.UID, set.Spec.PatchID)
 	}
 	if err := r.updateStatus(ctx, set, state, plan, scaleErr); err != nil {
 		return ctrl.Result{}, errors.Join(scaleErr, err)
@@ -149,13 +152,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{}, scaleErr
 }
 
-// lastActedOn is the last patchID the set was acted on under, as this
-// process remembers it or, after a restart, as its status recorded it.
-func (r *Reconciler) lastActedOn(set *v1alpha1.EphemeralRunnerSet) int64 {
-	if v, ok := r.actedOn.Load(set.UID); ok {
+// settledPatch is the last patchID the set found settled.
+func (r *Reconciler) settledPatch(set *v1alpha1.EphemeralRunnerSet) int64 {
+	if v, ok := r.settled.Load(set.UID); ok {
 		return v.(int64)
 	}
-	return set.Status.ObservedPatchID
+	return 0
 }
 
 // ownedRunners lists the EphemeralRunners the set controls. They are the
@@ -291,7 +293,7 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	if left == 0 {
 		arcruntime.ForgetScaleSet(set.Namespace, set.Spec.ScaleSet.Name)
 		r.expect.forget(set.UID)
-		r.actedOn.Delete(set.UID)
+		r.settled.Delete(set.UID)
 		controllerutil.RemoveFinalizer(set, Finalizer)
 		if err := r.kube.Update(ctx, set); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)

@@ -40,7 +40,7 @@ func TestPlanScale(t *testing.T) {
 		reason   string
 		replicas int32
 		patchID  int64
-		actedOn  int64
+		settled  int64
 		runners  []v1alpha1.EphemeralRunner
 		want     scalePlan
 	}{
@@ -61,21 +61,21 @@ func TestPlanScale(t *testing.T) {
 			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3"))},
 			want:    scalePlan{create: 2, actOnPatch: true},
 		},
-		"ActedOnWithoutCreating": {
-			reason:   "a patch the set acted on without creating runners is answered: runners that exited since ran their jobs and are not replaced",
-			replicas: 3, patchID: 4, actedOn: 4,
+		"SettledPatch": {
+			reason:   "a patch the set found settled is answered: runners that exited since ran their jobs and are not replaced",
+			replicas: 3, patchID: 4, settled: 4,
 			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3"))},
 			want:    scalePlan{},
 		},
-		"ActedOnAnOlderPatch": {
-			reason:   "having acted on an older patch answers nothing of the current one",
-			replicas: 3, patchID: 5, actedOn: 4,
+		"SettledAnOlderPatch": {
+			reason:   "an older settled patch answers nothing of the current one",
+			replicas: 3, patchID: 5, settled: 4,
 			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3"))},
 			want:    scalePlan{create: 2, actOnPatch: true},
 		},
-		"ActedOnStillReplacesFailed": {
-			reason:   "failed runners of a patch acted on are replaced",
-			replicas: 2, patchID: 4, actedOn: 4,
+		"SettledStillReplacesFailed": {
+			reason:   "failed runners are replaced under a settled patch",
+			replicas: 2, patchID: 4, settled: 4,
 			runners: []v1alpha1.EphemeralRunner{
 				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3")),
 				runner("b", v1alpha1.EphemeralRunnerFailed, patchID("3")),
@@ -84,7 +84,7 @@ func TestPlanScale(t *testing.T) {
 		},
 		"PatchZeroNeverAnswered": {
 			reason:   "patchID 0 is a full reconcile every time",
-			replicas: 2, patchID: 0, actedOn: 0,
+			replicas: 2, patchID: 0, settled: 0,
 			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("0"))},
 			want:    scalePlan{create: 1, actOnPatch: true},
 		},
@@ -131,7 +131,7 @@ func TestPlanScale(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := planScale(tc.replicas, tc.patchID, tc.actedOn, newRunnerState(tc.runners))
+			got := planScale(tc.replicas, tc.patchID, tc.settled, newRunnerState(tc.runners))
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(scalePlan{})); diff != "" {
 				t.Errorf("%s\nplanScale(...): -want +got:\n%s", tc.reason, diff)
 			}
