@@ -250,6 +250,7 @@ func (r *Reconciler) removeFromServiceAndDelete(ctx context.Context, ac actions.
 	if er.Status.RunnerID != 0 {
 		if err := arcruntime.RemoveRunner(ctx, ac, er); err != nil {
 			if actions.IsJobStillRunning(err) {
+				arcruntime.RunnerBusy(er)
 				return false, nil
 			}
 			return false, fmt.Errorf("%s %s: %w", errRemoveRunner, er.Name, err)

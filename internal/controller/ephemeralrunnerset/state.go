@@ -104,9 +104,10 @@ func planScale(replicas int32, patchID, settled int64, s runnerState) scalePlan 
 	}
 }
 
-// isBusy tells whether the listener recorded a job on the runner.
+// isBusy tells whether the listener recorded a job on the runner, or the
+// service said it runs one.
 func isBusy(r *v1alpha1.EphemeralRunner) bool {
-	return r.Status.JobRecorded()
+	return r.Status.JobRecorded() || arcruntime.KnownBusy(r)
 }
 
 // idleCandidates lists the runners scale-down may remove, in the order it

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
@@ -31,6 +32,13 @@ func created(minute int) runnerOpt {
 }
 func busy() runnerOpt         { return func(r *v1alpha1.EphemeralRunner) { r.Status.JobRequestID = 7 } }
 func unregistered() runnerOpt { return func(r *v1alpha1.EphemeralRunner) { r.Status.RunnerID = 0 } }
+func uid(u string) runnerOpt  { return func(r *v1alpha1.EphemeralRunner) { r.UID = types.UID(u) } }
+
+// saidBusy records the service's JobStillRunning answer for the runner, as
+// removeFromServiceAndDelete does (under a uid no other test uses).
+func saidBusy() runnerOpt {
+	return func(r *v1alpha1.EphemeralRunner) { arcruntime.RunnerBusy(r) }
+}
 func beingDeleted() runnerOpt {
 	return func(r *v1alpha1.EphemeralRunner) { now := metav1.Now(); r.DeletionTimestamp = &now }
 }
@@ -163,6 +171,14 @@ func TestIdleCandidates(t *testing.T) {
 				runner("failed", v1alpha1.EphemeralRunnerFailed),
 				runner("going", v1alpha1.EphemeralRunnerRunning, beingDeleted()),
 				runner("idle", v1alpha1.EphemeralRunnerRunning),
+			},
+			want: []string{"idle"},
+		},
+		"SaidBusyByTheService": {
+			reason: "a runner the service said runs a job is not asked about again, though its job is not recorded yet",
+			runners: []v1alpha1.EphemeralRunner{
+				runner("said-busy", v1alpha1.EphemeralRunnerRunning, uid("uid-said-busy"), saidBusy()),
+				runner("idle", v1alpha1.EphemeralRunnerRunning, uid("uid-idle")),
 			},
 			want: []string{"idle"},
 		},

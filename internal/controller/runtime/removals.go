@@ -55,6 +55,33 @@ func RunnerRemoved(er *v1alpha1.EphemeralRunner) bool {
 	return ok
 }
 
+// busyRunners holds the uids of the EphemeralRunners whose runner the
+// service said runs a job, when asked to remove it. An ephemeral runner runs
+// one job and then goes: it is never idle again, so scale-down need not ask
+// again. In a burst the listener records a started job on its runner seconds
+// late, and every reconcile of the set asked the service to remove the same
+// busy runners (three removals per job were counted).
+var busyRunners sync.Map // types.UID -> struct{}
+
+// RunnerBusy records that the service said er's runner runs a job.
+func RunnerBusy(er *v1alpha1.EphemeralRunner) {
+	if er.UID != "" {
+		busyRunners.Store(er.UID, struct{}{})
+	}
+}
+
+// KnownBusy tells whether the service said er's runner runs a job.
+func KnownBusy(er *v1alpha1.EphemeralRunner) bool {
+	if er.UID == "" {
+		return false
+	}
+	_, ok := busyRunners.Load(er.UID)
+	return ok
+}
+
 // ForgetRunner drops what is remembered of the EphemeralRunner of uid, once
 // it is going away for good.
-func ForgetRunner(uid types.UID) { removedRunners.Delete(uid) }
+func ForgetRunner(uid types.UID) {
+	removedRunners.Delete(uid)
+	busyRunners.Delete(uid)
+}
