@@ -70,11 +70,6 @@ type Reconciler struct {
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
 	expect    *expectations
-	// settled is, per set uid, the last patchID the set found settled:
-	// acted on without error, it had the runners replicas asks for and
-	// neither created nor removed one (see planScale). Kept in memory only:
-	// after a restart a patch is acted on again, as in ARC.
-	settled sync.Map // types.UID -> int64
 }
 
 // Setup adds the EphemeralRunnerSet controller to mgr.
@@ -127,7 +122,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 
-	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, r.settledPatch(set), state)
+	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, state)
 	var scaleErr error
 	if plan.create > 0 {
 		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
@@ -135,29 +130,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			scaleErr = fmt.Errorf("%s: %w", errCreateRunners, err)
 		}
 	}
-	removed := 0
 	if plan.removeIdle > 0 && scaleErr == nil {
 		log.Debug("Removing idle runners", "count", plan.removeIdle, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
-		var err error
-		if removed, err = r.removeIdle(ctx, set, idleCandidates(state), plan.removeIdle); err != nil {
+		if _, err := r.removeIdle(ctx, set, idleCandidates(state), plan.removeIdle); err != nil {
 			scaleErr = fmt.Errorf("%s: %w", errScaleDown, err)
 		}
-	}
-	if plan.actOnPatch && plan.create == 0 && removed == 0 && scaleErr == nil {
-		r.settled.Store(set.UID, set.Spec.PatchID)
 	}
 	if err := r.updateStatus(ctx, set, state, plan, scaleErr); err != nil {
 		return ctrl.Result{}, errors.Join(scaleErr, err)
 	}
 	return ctrl.Result{}, scaleErr
-}
-
-// settledPatch is the last patchID the set found settled.
-func (r *Reconciler) settledPatch(set *v1alpha1.EphemeralRunnerSet) int64 {
-	if v, ok := r.settled.Load(set.UID); ok {
-		return v.(int64)
-	}
-	return 0
 }
 
 // ownedRunners lists the EphemeralRunners the set controls. They are the
@@ -294,7 +276,6 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	if left == 0 {
 		arcruntime.ForgetScaleSet(set.Namespace, set.Spec.ScaleSet.Name)
 		r.expect.forget(set.UID)
-		r.settled.Delete(set.UID)
 		controllerutil.RemoveFinalizer(set, Finalizer)
 		if err := r.kube.Update(ctx, set); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)

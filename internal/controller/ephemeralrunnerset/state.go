@@ -83,17 +83,13 @@ type scalePlan struct {
 // created under. Once a runner exists that was created under the current
 // patchID, the set has answered it: a runner that exits now ran its job and
 // is not recreated, and only failed runners, which never ran one, are
-// replaced. A patch the set found settled (it had the runners replicas asks
-// for, and created and removed none) is answered too: ARC acts on such a
-// patch again at every event, and replaced each runner whose job ended until
-// the listener's next patch said so. A patch answered only by removals is
-// not: the runners counted then may include some whose jobs had ended, so a
-// removed idle runner may be one a queued job still needs. Until answered,
-// the set scales to replicas. A patchID of 0 asks for a full reconcile.
-func planScale(replicas int32, patchID, settled int64, s runnerState) scalePlan {
+// replaced. Until then the set scales to replicas, whatever it did before:
+// a patch answered only by removals is acted on again, as in ARC. A patchID
+// of 0 asks for a full reconcile.
+func planScale(replicas int32, patchID int64, s runnerState) scalePlan {
 	want := int(replicas)
 	active := s.active()
-	answered := patchID != 0 && (patchID == s.latestPatchID || patchID == settled)
+	answered := patchID != 0 && patchID == s.latestPatchID
 	if answered {
 		return scalePlan{create: min(len(s.failed), max(0, want-active))}
 	}

@@ -48,7 +48,6 @@ func TestPlanScale(t *testing.T) {
 		reason   string
 		replicas int32
 		patchID  int64
-		settled  int64
 		runners  []v1alpha1.EphemeralRunner
 		want     scalePlan
 	}{
@@ -64,37 +63,10 @@ func TestPlanScale(t *testing.T) {
 			want:    scalePlan{},
 		},
 		"PatchAnsweredByRemovalsOnly": {
-			reason:   "a patch no runner was created under and not acted on yet is acted on: its replicas are wanted",
+			reason:   "a patch no runner was created under is acted on again: its replicas are still wanted",
 			replicas: 3, patchID: 4,
 			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3"))},
 			want:    scalePlan{create: 2, actOnPatch: true},
-		},
-		"SettledPatch": {
-			reason:   "a patch the set found settled is answered: runners that exited since ran their jobs and are not replaced",
-			replicas: 3, patchID: 4, settled: 4,
-			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3"))},
-			want:    scalePlan{},
-		},
-		"SettledAnOlderPatch": {
-			reason:   "an older settled patch answers nothing of the current one",
-			replicas: 3, patchID: 5, settled: 4,
-			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3"))},
-			want:    scalePlan{create: 2, actOnPatch: true},
-		},
-		"SettledStillReplacesFailed": {
-			reason:   "failed runners are replaced under a settled patch",
-			replicas: 2, patchID: 4, settled: 4,
-			runners: []v1alpha1.EphemeralRunner{
-				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3")),
-				runner("b", v1alpha1.EphemeralRunnerFailed, patchID("3")),
-			},
-			want: scalePlan{create: 1},
-		},
-		"PatchZeroNeverAnswered": {
-			reason:   "patchID 0 is a full reconcile every time",
-			replicas: 2, patchID: 0, settled: 0,
-			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("0"))},
-			want:    scalePlan{create: 1, actOnPatch: true},
 		},
 		"FailedReplacedUnderCurrentPatch": {
 			reason:   "failed runners never ran a job: they are replaced even under the current patch",
@@ -139,7 +111,7 @@ func TestPlanScale(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := planScale(tc.replicas, tc.patchID, tc.settled, newRunnerState(tc.runners))
+			got := planScale(tc.replicas, tc.patchID, newRunnerState(tc.runners))
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(scalePlan{})); diff != "" {
 				t.Errorf("%s\nplanScale(...): -want +got:\n%s", tc.reason, diff)
 			}
