@@ -25,12 +25,7 @@ import (
 
 	"github.com/arc-crossplane/provider-github-arc/apis"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/autoscalinglistener"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/config"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunner"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunnerset"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/runnergroup"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/runnerscaleset"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller/all"
 )
 
 // The demo, bench and chaos executables play two more roles when re-executed with
@@ -159,13 +154,9 @@ func runEmbeddedProvider() error {
 		},
 		ListenerImage: controller.DefaultListenerImage,
 	}
-	for name, setup := range map[string]func(ctrl.Manager, controller.Options) error{
-		"config": config.Setup, "runnergroup": runnergroup.Setup, "runnerscaleset": runnerscaleset.Setup,
-		"ephemeralrunnerset": ephemeralrunnerset.Setup, "ephemeralrunner": ephemeralrunner.Setup,
-		"autoscalinglistener": autoscalinglistener.Setup,
-	} {
-		if err := setup(mgr, o); err != nil {
-			return fmt.Errorf("setup %s: %w", name, err)
+	for _, c := range all.Controllers() {
+		if err := c.Setup(mgr, o); err != nil {
+			return fmt.Errorf("setup %s: %w", c.Name, err)
 		}
 	}
 	return mgr.Start(ctx)

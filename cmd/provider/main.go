@@ -46,16 +46,8 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/arc-crossplane/provider-github-arc/apis"
-	actionsv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/actions/v1alpha1"
-	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
-	runnersv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/autoscalinglistener"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/config"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunner"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunnerset"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/runnergroup"
-	"github.com/arc-crossplane/provider-github-arc/internal/controller/runnerscaleset"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller/all"
 	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
 )
 
@@ -68,41 +60,6 @@ const (
 	errMetrics    = "cannot register metrics"
 	errRun        = "cannot run the controller manager"
 )
-
-// A gatedController is a controller package's Setup and the kinds whose CRDs
-// must exist before it can start.
-type gatedController struct {
-	name  string
-	setup func(ctrl.Manager, controller.Options) error
-	kinds []schema.GroupVersionKind
-}
-
-// controllers are all of the provider's controllers.
-func controllers() []gatedController {
-	configKinds := []schema.GroupVersionKind{
-		arcv1alpha1.ProviderConfigGroupVersionKind,
-		arcv1alpha1.ClusterProviderConfigGroupVersionKind,
-		arcv1alpha1.ProviderConfigUsageGroupVersionKind,
-	}
-	return []gatedController{
-		{name: "config", setup: config.Setup, kinds: configKinds},
-		{name: "runnergroup", setup: runnergroup.Setup, kinds: append([]schema.GroupVersionKind{actionsv1alpha1.RunnerGroupGroupVersionKind}, configKinds...)},
-		{name: "runnerscaleset", setup: runnerscaleset.Setup, kinds: append([]schema.GroupVersionKind{
-			actionsv1alpha1.RunnerScaleSetGroupVersionKind, actionsv1alpha1.RunnerGroupGroupVersionKind,
-		}, configKinds...)},
-
-		// The in-cluster runtime: plain Kubernetes kinds, no managed reconciler.
-		{name: "ephemeralrunnerset", setup: ephemeralrunnerset.Setup, kinds: []schema.GroupVersionKind{
-			runnersv1alpha1.EphemeralRunnerSetGroupVersionKind, runnersv1alpha1.EphemeralRunnerGroupVersionKind,
-		}},
-		{name: "ephemeralrunner", setup: ephemeralrunner.Setup, kinds: []schema.GroupVersionKind{
-			runnersv1alpha1.EphemeralRunnerGroupVersionKind,
-		}},
-		{name: "autoscalinglistener", setup: autoscalinglistener.Setup, kinds: []schema.GroupVersionKind{
-			runnersv1alpha1.AutoscalingListenerGroupVersionKind, runnersv1alpha1.EphemeralRunnerSetGroupVersionKind,
-		}},
-	}
-}
 
 func main() {
 	app := kingpin.New("provider-github-arc", "GitHub Actions runner scale sets for Crossplane.").DefaultEnvars()
@@ -207,7 +164,7 @@ func run(ctx context.Context, log logging.Logger, ro runOptions) error {
 		ListenerImage: ro.listenerImage,
 	}
 
-	if err := setupControllers(mgr, o, controllers(), ro.safeStart); err != nil {
+	if err := setupControllers(mgr, o, all.Controllers(), ro.safeStart); err != nil {
 		return err
 	}
 	log.Info("Starting provider", "pollInterval", ro.pollInterval.String(), "maxReconcileRate", ro.maxReconcileRate,
@@ -222,11 +179,11 @@ func run(ctx context.Context, log logging.Logger, ro runOptions) error {
 // each as soon as the CRDs of its kinds are established. Safe start lets
 // Crossplane install only the CRDs a ManagedResourceActivationPolicy asks for
 // without the provider failing on the missing ones.
-func setupControllers(mgr ctrl.Manager, o controller.Options, cs []gatedController, safeStart bool) error {
+func setupControllers(mgr ctrl.Manager, o controller.Options, cs []all.Controller, safeStart bool) error {
 	if !safeStart {
 		for _, c := range cs {
-			if err := c.setup(mgr, o); err != nil {
-				return fmt.Errorf(errSetup+": %w", c.name, err)
+			if err := c.Setup(mgr, o); err != nil {
+				return fmt.Errorf(errSetup+": %w", c.Name, err)
 			}
 		}
 		return nil
@@ -239,15 +196,15 @@ func setupControllers(mgr ctrl.Manager, o controller.Options, cs []gatedControll
 	}
 	for _, c := range cs {
 		g.Register(func() {
-			if err := c.setup(mgr, o); err != nil {
+			if err := c.Setup(mgr, o); err != nil {
 				// A controller that cannot be set up once its
 				// CRDs exist is a bug, not a condition to wait out:
 				// stop, so the pod restarts and the error is seen.
-				o.Logger.Info("Cannot set up controller", "controller", c.name, "error", err.Error())
+				o.Logger.Info("Cannot set up controller", "controller", c.Name, "error", err.Error())
 				os.Exit(1)
 			}
-			o.Logger.Debug("Controller started", "controller", c.name)
-		}, c.kinds...)
+			o.Logger.Debug("Controller started", "controller", c.Name)
+		}, c.Kinds...)
 	}
 	return nil
 }

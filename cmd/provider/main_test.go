@@ -33,6 +33,7 @@ import (
 	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/cluster/testenv"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller/all"
 )
 
 // TestSafeStart starts, against the local cluster, a controller whose CRDs
@@ -60,12 +61,12 @@ func TestSafeStart(t *testing.T) {
 			return nil
 		}
 	}
-	cs := []gatedController{
-		{name: "installed", setup: record("installed"), kinds: []schema.GroupVersionKind{
+	cs := []all.Controller{
+		{Name: "installed", Setup: record("installed"), Kinds: []schema.GroupVersionKind{
 			actionsv1alpha1.RunnerGroupGroupVersionKind, actionsv1alpha1.RunnerScaleSetGroupVersionKind,
 			arcv1alpha1.ProviderConfigGroupVersionKind, arcv1alpha1.ClusterProviderConfigGroupVersionKind,
 		}},
-		{name: "not-installed", setup: record("not-installed"), kinds: []schema.GroupVersionKind{
+		{Name: "not-installed", Setup: record("not-installed"), Kinds: []schema.GroupVersionKind{
 			actionsv1alpha1.RunnerGroupGroupVersionKind,
 			{Group: "missing.arc.crossplane.io", Version: "v1", Kind: "Missing"},
 		}},
