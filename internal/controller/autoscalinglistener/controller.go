@@ -17,7 +17,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -222,16 +221,10 @@ func (r *Reconciler) setStatus(ctx context.Context, l *v1alpha1.AutoscalingListe
 	})
 }
 
-// patchStatus merge-patches the status after change, and skips the write
-// when nothing changed: every event of the listener's pod and objects
-// reconciles it.
+// patchStatus writes the status after change, unless nothing changed.
 func (r *Reconciler) patchStatus(ctx context.Context, l *v1alpha1.AutoscalingListener, change func(*v1alpha1.AutoscalingListenerStatus)) error {
-	before := l.DeepCopy()
-	change(&l.Status)
-	if equality.Semantic.DeepEqual(before.Status, l.Status) {
-		return nil
-	}
-	if err := r.kube.Status().Patch(ctx, l, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+	statusOf := func(l *v1alpha1.AutoscalingListener) *v1alpha1.AutoscalingListenerStatus { return &l.Status }
+	if err := arcruntime.PatchStatus(ctx, r.kube, l, statusOf, change); err != nil {
 		return fmt.Errorf("%s: %w", errUpdateStatus, err)
 	}
 	return nil

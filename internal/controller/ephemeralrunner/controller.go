@@ -14,7 +14,6 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -525,7 +524,7 @@ func (r *Reconciler) serviceError(ctx context.Context, er *v1alpha1.EphemeralRun
 // never overwritten. What it writes is read from the world (the pod, the
 // service), so a write from a view a moment old is corrected by the next.
 func (r *Reconciler) setStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus)) error {
-	return r.patchStatus(ctx, er, change, client.MergeFrom)
+	return r.patchStatus(ctx, er, change)
 }
 
 // recordStatus is setStatus for what only the status remembers (the failure
@@ -533,18 +532,12 @@ func (r *Reconciler) setStatus(ctx context.Context, er *v1alpha1.EphemeralRunner
 // from, so a stale view is refused with a conflict rather than written over
 // newer counts.
 func (r *Reconciler) recordStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus)) error {
-	return r.patchStatus(ctx, er, change, func(o client.Object) client.Patch {
-		return client.MergeFromWithOptions(o, client.MergeFromWithOptimisticLock{})
-	})
+	return r.patchStatus(ctx, er, change, client.MergeFromWithOptimisticLock{})
 }
 
-func (r *Reconciler) patchStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus), patchFrom func(client.Object) client.Patch) error {
-	before := er.DeepCopy()
-	change(&er.Status)
-	if equality.Semantic.DeepEqual(before.Status, er.Status) {
-		return nil
-	}
-	if err := r.kube.Status().Patch(ctx, er, patchFrom(before)); client.IgnoreNotFound(err) != nil {
+func (r *Reconciler) patchStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus), opts ...client.MergeFromOption) error {
+	statusOf := func(er *v1alpha1.EphemeralRunner) *v1alpha1.EphemeralRunnerStatus { return &er.Status }
+	if err := arcruntime.PatchStatus(ctx, r.kube, er, statusOf, change, opts...); err != nil {
 		return fmt.Errorf("%s: %w", errUpdateStatus, err)
 	}
 	return nil

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -342,15 +341,10 @@ func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRu
 	})
 }
 
-// patchStatus merge-patches the status after change, and skips the write
-// when nothing changed.
+// patchStatus writes the status after change, unless nothing changed.
 func (r *Reconciler) patchStatus(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, change func(*v1alpha1.EphemeralRunnerSetStatus)) error {
-	before := set.DeepCopy()
-	change(&set.Status)
-	if equality.Semantic.DeepEqual(before.Status, set.Status) {
-		return nil
-	}
-	if err := r.kube.Status().Patch(ctx, set, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+	statusOf := func(s *v1alpha1.EphemeralRunnerSet) *v1alpha1.EphemeralRunnerSetStatus { return &s.Status }
+	if err := arcruntime.PatchStatus(ctx, r.kube, set, statusOf, change); err != nil {
 		return fmt.Errorf("%s: %w", errUpdateStatus, err)
 	}
 	return nil
