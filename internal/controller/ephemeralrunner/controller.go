@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
@@ -93,13 +94,19 @@ type Config struct {
 type Reconciler struct {
 	kube client.Client
 	// live reads from the API server, past the cache: a JIT config Secret
-	// created a moment ago may not be in the cache yet, and registering
-	// again would remove the registration its pod runs with.
-	live      client.Reader
-	newClient controller.ActionsClientFactory
-	log       logging.Logger
-	cfg       Config
-	now       func() time.Time
+	// this process created a moment ago may not be in the cache yet, and
+	// registering again would remove the registration its pod runs with.
+	live client.Reader
+	// wroteSecret holds the uids of the runners whose JIT config Secret
+	// this process created, so that only their cache misses are read live:
+	// every new runner misses once, and a live read each would add a request
+	// per runner to a burst. After a restart the cache starts with every
+	// Secret written before.
+	wroteSecret sync.Map // types.UID -> struct{}
+	newClient   controller.ActionsClientFactory
+	log         logging.Logger
+	cfg         Config
+	now         func() time.Time
 }
 
 // Setup adds the EphemeralRunner controller to mgr with ARC's backoff.
@@ -246,7 +253,7 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 	secret := &corev1.Secret{}
 	key := types.NamespacedName{Namespace: er.Namespace, Name: name}
 	err := r.kube.Get(ctx, key, secret)
-	if kerrors.IsNotFound(err) {
+	if _, wrote := r.wroteSecret.Load(er.UID); wrote && kerrors.IsNotFound(err) {
 		err = r.live.Get(ctx, key, secret)
 	}
 	if err == nil {
@@ -304,6 +311,7 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 	if err := r.kube.Create(ctx, secret); err != nil && !kerrors.IsAlreadyExists(err) {
 		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
 	}
+	r.wroteSecret.Store(er.UID, struct{}{})
 	log.Debug("Registered runner", "runnerId", jit.Runner.ID, "runnerName", jit.Runner.Name)
 	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name}, ctrl.Result{}, nil
 }
@@ -487,6 +495,7 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)
 	}
 	arcruntime.ForgetRunner(er.UID)
+	r.wroteSecret.Delete(er.UID)
 	return ctrl.Result{}, nil
 }
 

@@ -252,16 +252,31 @@ func TestRegistrationWrittenWithThePod(t *testing.T) {
 // registration its pod runs with (seen in a burst: three runners exited
 // without a job, their jobs waited for runners that never came).
 func TestRegistrationNotYetInTheCacheIsNotMadeAgain(t *testing.T) {
+	er := newRunner()
+	er.UID = "uid-cache-lags"
 	fa := &fakeActions{}
-	r, _ := newFixture(t, fa, newRunner())
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{
-		"jitToken": []byte("jit-r-1"), "runnerId": []byte("42"), "runnerName": []byte("r-1"),
-	}}
-	r.live = fake.NewClientBuilder().WithObjects(sec).Build()
+	var cacheMisses int
+	r, kube := newFixture(t, fa, er)
+	// The cache never shows the runner's Secret; live reads see it.
+	r.live = kube
+	r.kube = interceptor.NewClient(kube.(client.WithWatch), interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		if _, ok := obj.(*corev1.Secret); ok && key.Name == "r-1" {
+			cacheMisses++
+			return kerrors.NewNotFound(corev1.Resource("secrets"), key.Name)
+		}
+		return c.Get(ctx, key, obj, opts...)
+	}})
 
-	reconcile(t, r)
-	if len(fa.calls) != 0 {
-		t.Errorf("Actions Service calls %v, want none: the runner is registered", fa.calls)
+	reconcile(t, r) // registers, writes the Secret, creates the pod
+	if err := kube.Delete(t.Context(), &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}}); err != nil {
+		t.Fatal(err)
+	}
+	reconcile(t, r) // the Secret misses the cache again; its pod is made again
+	if diff := cmp.Diff([]string{"GenerateJITConfig r-1"}, fa.calls); diff != "" {
+		t.Errorf("Actions Service calls: -want +got:\n%s", diff)
+	}
+	if cacheMisses != 2 {
+		t.Errorf("cache misses %d, want 2: the test must hide the Secret from both reconciles", cacheMisses)
 	}
 }
 
