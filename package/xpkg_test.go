@@ -28,6 +28,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"sigs.k8s.io/yaml"
 )
@@ -121,35 +122,26 @@ func TestPackages(t *testing.T) {
 // imageFiles returns the regular files of every layer of img, by path.
 func imageFiles(t *testing.T, img v1.Image) map[string]string {
 	t.Helper()
-	layers, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// mutate.Extract flattens the layers into the image's filesystem.
+	rc := mutate.Extract(img)
+	defer func() { _ = rc.Close() }()
 	files := map[string]string{}
-	for _, l := range layers {
-		rc, err := l.Uncompressed()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return files
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if h.Typeflag != tar.TypeReg {
-				continue
-			}
-			b, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files[strings.TrimPrefix(h.Name, "/")] = string(b)
+		if h.Typeflag != tar.TypeReg {
+			continue
 		}
-		_ = rc.Close()
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[strings.TrimPrefix(h.Name, "/")] = string(b)
 	}
-	return files
 }
