@@ -33,10 +33,14 @@ const (
 	envHealthAddr  = "LISTENER_HEALTH_ADDR"
 )
 
-// Client-side rate limits of the listener's Kubernetes client.
+// Client-side rate limits of the listener's Kubernetes client. A burst of a
+// thousand jobs is a thousand started-job records, one patch each: at 50 a
+// second the records fell 20 s behind the jobs, and scale-down took runners
+// whose record was late for idle. The API server's priority and fairness
+// still shares it out among listeners.
 const (
-	kubeQPS   = 50
-	kubeBurst = 100
+	kubeQPS   = 300
+	kubeBurst = 600
 )
 
 const (

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"time"
 )
 
 // Defaults of the listener's HTTP endpoints.
@@ -73,7 +74,16 @@ type ListenerConfig struct { //nolint:revive // the contract names it so; caller
 	HealthAddr  string `json:"healthAddr,omitempty"`
 	// LogLevel is "info" (default) or "debug".
 	LogLevel string `json:"logLevel,omitempty"`
+	// MessageBatchWindowMilliseconds is how long the listener waits after a
+	// message before it polls again, so that the events of that time come
+	// in one message; 0 polls at once. Unset takes
+	// DefaultMessageBatchWindow.
+	MessageBatchWindowMilliseconds *int `json:"messageBatchWindowMilliseconds,omitempty"`
 }
+
+// MaxMessageBatchWindowMilliseconds bounds the batch window: a longer one
+// would hold back jobs more than it saves calls.
+const MaxMessageBatchWindowMilliseconds = 5000
 
 const (
 	errReadConfig    = "cannot read listener config"
@@ -90,6 +100,7 @@ const (
 	errAppIncomplete = "App credentials need appID or clientID, installationID and privateKey"
 	errLogLevel      = "logLevel must be \"info\" or \"debug\""
 	errSameAddr      = "metricsAddr and healthAddr must differ"
+	errBatchWindow   = "messageBatchWindowMilliseconds must be between 0 and 5000"
 )
 
 // LoadConfig reads, defaults and validates the config file at path.
@@ -127,6 +138,18 @@ func (c *ListenerConfig) Default() {
 	if c.LogLevel == "" {
 		c.LogLevel = LogLevelInfo
 	}
+	if c.MessageBatchWindowMilliseconds == nil {
+		ms := int(DefaultMessageBatchWindow / time.Millisecond)
+		c.MessageBatchWindowMilliseconds = &ms
+	}
+}
+
+// MessageBatchWindow is the batch window the config asks for.
+func (c *ListenerConfig) MessageBatchWindow() time.Duration {
+	if c.MessageBatchWindowMilliseconds == nil {
+		return DefaultMessageBatchWindow
+	}
+	return time.Duration(*c.MessageBatchWindowMilliseconds) * time.Millisecond
 }
 
 // Validate tells what is wrong with the config, naming every bad field.
@@ -162,6 +185,9 @@ func (c *ListenerConfig) Validate() error {
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.HealthAddr && !strings.HasSuffix(c.MetricsAddr, ":0") {
 		add(errSameAddr)
+	}
+	if w := c.MessageBatchWindowMilliseconds; w != nil && (*w < 0 || *w > MaxMessageBatchWindowMilliseconds) {
+		add(errBatchWindow)
 	}
 	switch c.LogLevel {
 	case "", LogLevelInfo, LogLevelDebug:

@@ -40,6 +40,7 @@ func TestParseConfig(t *testing.T) {
 				EphemeralRunnerSetNamespace: "ci", EphemeralRunnerSetName: "linux-abc",
 				MinRunners: 1, MaxRunners: 10, Token: secret,
 				MetricsAddr: ":8080", HealthAddr: ":8081", LogLevel: "info",
+				MessageBatchWindowMilliseconds: new(250),
 			}},
 		},
 		"App": {
@@ -54,6 +55,7 @@ func TestParseConfig(t *testing.T) {
 				EphemeralRunnerSetNamespace: "ci", EphemeralRunnerSetName: "linux-abc",
 				MinRunners: 1, MaxRunners: 10, ClientID: "Iv1.abc", InstallationID: 42, PrivateKey: "PEM",
 				MetricsAddr: "127.0.0.1:9000", HealthAddr: ":9001", LogLevel: "debug",
+				MessageBatchWindowMilliseconds: new(250),
 			}},
 		},
 		"ZeroMaxRunners": {
@@ -63,6 +65,7 @@ func TestParseConfig(t *testing.T) {
 				GitHubConfigURL: "https://github.example/octo", ScaleSetID: 7, ScaleSetName: "linux",
 				EphemeralRunnerSetNamespace: "ci", EphemeralRunnerSetName: "linux-abc",
 				Token: secret, MetricsAddr: ":8080", HealthAddr: ":8081", LogLevel: "info",
+				MessageBatchWindowMilliseconds: new(250),
 			}},
 		},
 		"EverythingMissing": {
@@ -92,6 +95,16 @@ func TestParseConfig(t *testing.T) {
 			reason: "only info and debug are log levels",
 			raw:    valid(func(m map[string]any) { m["logLevel"] = "trace" }),
 			want:   want{errParts: []string{errLogLevel}},
+		},
+		"BatchWindowTooLong": {
+			reason: "a batch window over five seconds would hold jobs back",
+			raw:    valid(func(m map[string]any) { m["messageBatchWindowMilliseconds"] = 60000 }),
+			want:   want{errParts: []string{errBatchWindow}},
+		},
+		"NegativeBatchWindow": {
+			reason: "a negative batch window is refused",
+			raw:    valid(func(m map[string]any) { m["messageBatchWindowMilliseconds"] = -1 }),
+			want:   want{errParts: []string{errBatchWindow}},
 		},
 		"SameAddresses": {
 			reason: "metrics and health cannot share a port",

@@ -28,6 +28,13 @@ const (
 	// gets its target again: rarely enough to cause no churn, often enough
 	// that a stranded job waits at most this long for a runner.
 	DefaultPatchRenewal = 30 * time.Second
+	// DefaultMessageBatchWindow is how long the listener waits after a
+	// message before it polls again. Events that happen meanwhile come in
+	// one message: at 5 jobs a second a poll per event costs eight calls
+	// per job (a GET and a DELETE for each of its four events). It delays
+	// only a job that becomes available within the window, and by less
+	// than the window: scaling up does not wait for the next message.
+	DefaultMessageBatchWindow = 250 * time.Millisecond
 )
 
 const (
@@ -67,6 +74,9 @@ type Options struct {
 	// a fresh patchID, so that the set looks again. Zero takes
 	// DefaultPatchRenewal.
 	PatchRenewal time.Duration
+	// MessageBatchWindow is how long the listener waits after handling a
+	// message before it polls for the next; zero polls at once.
+	MessageBatchWindow time.Duration
 	// FirstPatchID is the patchID sequence's start, exclusive. Zero takes
 	// the start time in milliseconds: a restarted listener then continues
 	// above its predecessor's patchIDs without reading the object.
@@ -80,6 +90,8 @@ type Listener struct {
 	log     logr.Logger
 	metrics *Metrics
 	ready   atomic.Bool
+	// pause waits between polls (pauseFor; tests record it instead).
+	pause func(context.Context, time.Duration)
 
 	// The loop's own state; only Run's goroutine touches it.
 	scale scaleState
@@ -130,7 +142,7 @@ func New(o Options) (*Listener, error) {
 	if o.PatchRenewal <= 0 {
 		o.PatchRenewal = DefaultPatchRenewal
 	}
-	l := &Listener{o: o, log: o.Log, metrics: o.Metrics}
+	l := &Listener{o: o, log: o.Log, metrics: o.Metrics, pause: pauseFor}
 	if l.log.GetSink() == nil {
 		l.log = logr.Discard()
 	}
@@ -336,8 +348,27 @@ func (l *Listener) serve(ctx context.Context, sess SessionClient) error {
 		stats = msg.Statistics
 		lastMessageID = msg.MessageID
 		retry.reset()
+		l.gatherEvents(ctx)
 	}
 	return ctx.Err()
+}
+
+// gatherEvents waits MessageBatchWindow, or until ctx ends, so that the
+// events of the window come in one message.
+func (l *Listener) gatherEvents(ctx context.Context) {
+	if l.o.MessageBatchWindow > 0 {
+		l.pause(ctx, l.o.MessageBatchWindow)
+	}
+}
+
+// pauseFor waits d or until ctx ends.
+func pauseFor(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 func (l *Listener) lastAssigned(s *scaleset.RunnerScaleSetStatistic) int {
@@ -376,13 +407,29 @@ func (l *Listener) handle(ctx context.Context, sess SessionClient, msg *scaleset
 		"statistics", *stats)
 
 	l.trackAvailable(msg)
-	if err := l.acquire(ctx, sess, stats); err != nil {
+	acquired, err := l.acquire(ctx, sess, stats)
+	if err != nil {
 		return err
 	}
-	for _, started := range msg.JobStartedMessages {
-		if err := l.recordJobStarted(ctx, started); err != nil {
-			return err
-		}
+	// Only a completion can leave the set short at an unchanged count (a job
+	// ended and another was assigned). A started job ran on a runner the set
+	// has: a new patchID for it would only let the set replace runners whose
+	// jobs ended after these statistics were taken.
+	eventful := len(msg.JobCompletedMessages) > 0
+	// In acquire mode the service assigns what it hands over right away;
+	// the statistics, taken before the acquire, show it only in the next
+	// message. Counting it now starts its runner a message earlier.
+	//
+	// The target goes out before the started jobs are recorded: every
+	// moment between the statistics and the patch lets jobs end that the
+	// target still counts, and the set creates a runner for each. A runner
+	// whose job is not recorded yet is still safe from scale-down: the
+	// service refuses to remove a busy runner.
+	if err := l.scaleTo(ctx, stats.TotalAssignedJobs+acquired, eventful); err != nil {
+		return err
+	}
+	if err := l.recordJobsStarted(ctx, msg.JobStartedMessages); err != nil {
+		return err
 	}
 	if l.recordedMessageID != msg.MessageID {
 		for _, started := range msg.JobStartedMessages {
@@ -395,12 +442,29 @@ func (l *Listener) handle(ctx context.Context, sess SessionClient, msg *scaleset
 		}
 		l.recordedMessageID = msg.MessageID
 	}
-	// Only a completion can leave the set short at an unchanged count (a job
-	// ended and another was assigned). A started job ran on a runner the set
-	// has: a new patchID for it would only let the set replace runners whose
-	// jobs ended after these statistics were taken.
-	eventful := len(msg.JobCompletedMessages) > 0
-	return l.scaleTo(ctx, stats.TotalAssignedJobs, eventful)
+	return nil
+}
+
+// maxParallelJobRecords bounds the EphemeralRunner patches of one message in
+// flight. One at a time, a burst's JobStarted messages kept the listener
+// seconds behind the service (a round trip each, 50 to a message).
+const maxParallelJobRecords = 16
+
+// recordJobsStarted records the jobs of the batch on their runners, several
+// at a time, and reports every failure.
+func (l *Listener) recordJobsStarted(ctx context.Context, started []*scaleset.JobStarted) error {
+	errs := make([]error, len(started))
+	sem := make(chan struct{}, maxParallelJobRecords)
+	var wg sync.WaitGroup
+	for i, m := range started {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = l.recordJobStarted(ctx, m)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // trackAvailable adds newly available requests to the backlog and drops the
@@ -430,16 +494,17 @@ func (l *Listener) trackAvailable(msg *scaleset.RunnerScaleSetMessage) {
 
 // acquire takes the oldest available requests while the scale set has room:
 // maxRunners less what the service already acquired for it or assigned to it.
-// At maxRunners 0 it acquires nothing.
-func (l *Listener) acquire(ctx context.Context, sess SessionClient, stats *scaleset.RunnerScaleSetStatistic) error {
+// At maxRunners 0 it acquires nothing. It returns how many of the requests
+// it asked for the service handed over.
+func (l *Listener) acquire(ctx context.Context, sess SessionClient, stats *scaleset.RunnerScaleSetStatistic) (int, error) {
 	room := AcquireRoom(l.o.MaxRunners, stats)
 	if room <= 0 || len(l.available) == 0 {
-		return nil
+		return 0, nil
 	}
 	ids := l.available[:min(room, len(l.available))]
 	acquired, err := sess.AcquireJobs(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("%s %v: %w", errAcquire, ids, err)
+		return 0, fmt.Errorf("%s %v: %w", errAcquire, ids, err)
 	}
 	// A request the service did not hand over went to another scale set or
 	// was canceled: it is no longer available to this one either.
@@ -447,8 +512,14 @@ func (l *Listener) acquire(ctx context.Context, sess SessionClient, stats *scale
 	for _, id := range ids {
 		l.tried[id] = true
 	}
+	handedOver := 0
+	for _, id := range acquired {
+		if slices.Contains(ids, id) {
+			handedOver++
+		}
+	}
 	l.available = slices.Clone(l.available[len(ids):])
-	return nil
+	return handedOver, nil
 }
 
 // AcquireRoom is how many more requests the scale set may acquire: maxRunners

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -39,12 +40,15 @@ func (c *calls) all() []string {
 	return append([]string{}, c.log...)
 }
 
-// matching returns the recorded calls that start with prefix.
-func (c *calls) matching(prefix string) []string {
+// matching returns the recorded calls that start with one of prefixes.
+func (c *calls) matching(prefixes ...string) []string {
 	var out []string
 	for _, s := range c.all() {
-		if strings.HasPrefix(s, prefix) {
-			out = append(out, s)
+		for _, p := range prefixes {
+			if strings.HasPrefix(s, p) {
+				out = append(out, s)
+				break
+			}
 		}
 	}
 	return out
@@ -195,7 +199,9 @@ type fakeKube struct {
 	mu           sync.Mutex
 	failReplicas int
 	knownRunners map[string]bool
-	jobs         map[string]RunnerJob
+	// failRunners fails that many job patches of each runner first.
+	failRunners map[string]int
+	jobs        map[string]RunnerJob
 }
 
 func (k *fakeKube) PatchReplicas(_ context.Context, replicas int, patchID int64) error {
@@ -213,6 +219,11 @@ func (k *fakeKube) PatchReplicas(_ context.Context, replicas int, patchID int64)
 func (k *fakeKube) PatchRunnerJob(_ context.Context, name string, job RunnerJob) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.failRunners[name] > 0 {
+		k.failRunners[name]--
+		k.calls.add("kube runner %s job request %d: fails", name, job.JobRequestID)
+		return errors.New("the API server is unavailable")
+	}
 	if !k.knownRunners[name] {
 		k.calls.add("kube runner %s: not found", name)
 		return apierrors.NewNotFound(schema.GroupResource{Group: "runners.arc.crossplane.io", Resource: "ephemeralrunners"}, name)
@@ -268,15 +279,18 @@ func assigned(n int) scaleset.RunnerScaleSetStatistic {
 	return scaleset.RunnerScaleSetStatistic{TotalAssignedJobs: n}
 }
 
-// running starts a Listener over the fakes and returns a func that stops it
-// (as SIGTERM does) and waits for Run to return.
-func running(t *testing.T, o Options) (*Listener, func()) {
+// running starts a Listener over the fakes, after tweaks, and returns a func
+// that stops it (as SIGTERM does) and waits for Run to return.
+func running(t *testing.T, o Options, tweaks ...func(*Listener)) (*Listener, func()) {
 	t.Helper()
 	o.RetryMin, o.RetryMax = time.Millisecond, 4*time.Millisecond
 	o.FirstPatchID = 100
 	l, err := New(o)
 	if err != nil {
 		t.Fatalf("New: %v", err)
+	}
+	for _, tweak := range tweaks {
+		tweak(l)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -328,11 +342,12 @@ func TestMessagesAreDeletedAfterTheyAreHandled(t *testing.T) {
 		"kube replicas=1 patchID=101",
 		"s1 get last=0 capacity=10",
 		"s1 acquire [11 12]",
-		// Nothing assigned yet, no runner came or went: full reconcile.
-		"kube replicas=1 patchID=0",
+		// The service assigns what it hands over: their runners are asked
+		// for now, not when the next message's statistics show them.
+		"kube replicas=3 patchID=102",
 		"s1 delete 1",
 		"s1 get last=1 capacity=10",
-		"kube replicas=3 patchID=102",
+		// The statistics now agree: nothing to patch.
 		"s1 delete 2",
 		"s1 get last=2 capacity=10",
 		"kube runner runner-a job request 11",
@@ -375,11 +390,11 @@ func TestFailedHandlingLeavesTheMessageQueued(t *testing.T) {
 		"open s1",
 		"kube replicas=0 patchID=101: fails",
 		"s1 get last=0 capacity=10",
-		"kube runner runner-a job request 11",
+		// The target goes out first; its failure leaves the message queued.
 		"kube replicas=1 patchID=101: fails",
 		"s1 get last=0 capacity=10",
-		"kube runner runner-a job request 11",
 		"kube replicas=1 patchID=101",
+		"kube runner runner-a job request 11",
 		"s1 delete 1",
 		"s1 get last=1 capacity=10",
 		"s1 close ctxErr=<nil>",
@@ -495,7 +510,124 @@ func TestAcquisitionIsCappedByMaxRunners(t *testing.T) {
 	}
 }
 
+// The service assigns the requests it hands over at once (acquire mode), so
+// the listener asks for their runners in the same message instead of waiting
+// for the next one's statistics; requests that went elsewhere are not
+// counted.
+func TestScaleUpCountsWhatTheServiceHandedOver(t *testing.T) {
+	cases := map[string]struct {
+		reason     string
+		acquirable map[int64]bool
+		want       []string
+	}{
+		"AllHandedOver": {
+			reason: "three requests acquired next to one assigned job: four runners at once",
+			want:   []string{"kube replicas=1 patchID=101", "kube replicas=4 patchID=102"},
+		},
+		"SomeTakenElsewhere": {
+			reason:     "only the request the service handed over is counted",
+			acquirable: map[int64]bool{2: true},
+			want:       []string{"kube replicas=1 patchID=101", "kube replicas=2 patchID=102"},
+		},
+		"NoneHandedOver": {
+			reason:     "nothing handed over: the target stays where the statistics put it",
+			acquirable: map[int64]bool{},
+			want:       []string{"kube replicas=1 patchID=101"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := &calls{}
+			s := newFakeSession(c, "s1", assigned(1), message(1, assigned(1), batch{available: []int64{1, 2, 3}}))
+			s.acquirable = tc.acquirable
+			_, stop := running(t, Options{MaxRunners: 10, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}})
+			waitIdle(t, s)
+			stop()
+			if diff := cmp.Diff(tc.want, c.matching("kube replicas")); diff != "" {
+				t.Errorf("%s\nreplica patches: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// After a message the listener waits the batch window before it polls again,
+// so that the events of that time come in one message; without a window it
+// polls at once. A poll that brought nothing is not followed by a wait.
+func TestPollsWaitTheBatchWindowAfterAMessage(t *testing.T) {
+	cases := map[string]struct {
+		window time.Duration
+		want   []string
+	}{
+		"Window": {
+			window: 250 * time.Millisecond,
+			want: []string{
+				"s1 get last=0 capacity=5", "s1 delete 1", "pause 250ms",
+				"s1 get last=1 capacity=5", "s1 delete 2", "pause 250ms",
+				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
+			},
+		},
+		"NoWindow": {
+			want: []string{
+				"s1 get last=0 capacity=5", "s1 delete 1",
+				"s1 get last=1 capacity=5", "s1 delete 2",
+				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := &calls{}
+			s := newFakeSession(c, "s1", assigned(0),
+				message(1, assigned(0), batch{}),
+				message(2, assigned(0), batch{}),
+			)
+			s.emptyPolls = 1
+			_, stop := running(t, Options{MaxRunners: 5, MessageBatchWindow: tc.window, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}},
+				func(l *Listener) {
+					l.pause = func(_ context.Context, d time.Duration) { c.add("pause %s", d) }
+				})
+			waitIdle(t, s)
+			stop()
+			if diff := cmp.Diff(tc.want, c.matching("s1 get", "s1 delete", "pause")); diff != "" {
+				t.Errorf("polls: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
 // A JobStarted for a runner that is not one of the set's EphemeralRunners is
+
+// The jobs of a batch are recorded side by side; one that fails leaves the
+// message queued, and its redelivery records them all again (idempotently)
+// before it is deleted.
+func TestJobsStartedAreRecordedTogetherAndRetried(t *testing.T) {
+	c := &calls{}
+	s := newFakeSession(c, "s1", assigned(3),
+		message(1, assigned(3), batch{started: map[int64]string{1: "runner-a", 2: "runner-b", 3: "runner-c"}}),
+	)
+	kube := &fakeKube{calls: c, knownRunners: map[string]bool{"runner-a": true, "runner-b": true, "runner-c": true},
+		failRunners: map[string]int{"runner-b": 1}}
+	_, stop := running(t, Options{MaxRunners: 5, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: kube})
+	waitIdle(t, s)
+	stop()
+	got := c.matching("kube runner")
+	slices.Sort(got)
+	want := []string{
+		"kube runner runner-a job request 1", "kube runner runner-a job request 1",
+		"kube runner runner-b job request 2", "kube runner runner-b job request 2: fails",
+		"kube runner runner-c job request 3", "kube runner runner-c job request 3",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("job records: -want, +got:\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"s1 delete 1"}, c.matching("s1 delete")); diff != "" {
+		t.Errorf("deletes: -want, +got:\n%s", diff)
+	}
+	if n := len(kube.jobs); n != 3 {
+		t.Errorf("%d runners have their job recorded, want 3", n)
+	}
+}
+
 // skipped, not retried forever.
 func TestJobStartedForUnknownRunnerIsSkipped(t *testing.T) {
 	c := &calls{}

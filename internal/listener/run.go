@@ -77,6 +77,8 @@ func NewFromConfig(cfg *ListenerConfig, owner string, kube Kube, log logr.Logger
 		Kube:       kube,
 		Metrics:    metrics,
 		Log:        log,
+
+		MessageBatchWindow: cfg.MessageBatchWindow(),
 	}
 	for _, t := range tune {
 		t(&o)

@@ -51,6 +51,7 @@ type config struct {
 	pprofAddr    string
 	profileFor   time.Duration
 	workDir      string
+	providerArgs string
 }
 
 func main() {
@@ -58,7 +59,8 @@ func main() {
 	var c config
 	flag.StringVar(&c.out, "out", filepath.Join(testenv.RepoRoot(), "docs", "bench"), "folder of latest.json and scaling.png")
 	flag.StringVar(&c.provider, "provider", string(demo.ProviderBinary), "binary (./cmd/provider) or embedded")
-	flag.StringVar(&c.workDir, "work-dir", "", "folder for the binaries and the logs of the provider and listeners, kept afterwards (a temporary folder, removed, when empty)")
+	flag.StringVar(&c.workDir, "work-dir", "", "folder for the binaries, the logs of the provider and listeners and each scenario's <name>-jobs.csv and <name>-calls.json (the simulator's counters by endpoint and status), kept afterwards (a temporary folder, removed, when empty)")
+	flag.StringVar(&c.providerArgs, "provider-args", "", "more flags for the provider, space-separated (for example --debug; its log is in --work-dir)")
 	flag.StringVar(&c.scenarios, "scenarios", "burst,fanout,steady", "scenarios to run, comma-separated")
 	flag.IntVar(&c.burstJobs, "burst-jobs", 1000, "jobs of the burst (a)")
 	flag.IntVar(&c.fanoutSets, "fanout-sets", 20, "scale sets of (b)")
@@ -86,6 +88,7 @@ func run(c config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := demo.Options{Progress: progress, Provider: demo.ProviderMode(c.provider), WorkDir: c.workDir}
+	opts.ProviderArgs = strings.Fields(c.providerArgs)
 	if opts.Provider == demo.ProviderEmbedded {
 		// cmd/provider has no pprof flag; the embedded provider serves one.
 		addr, err := freeLoopbackAddr()
@@ -197,6 +200,14 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 		return demo.Summary{}, errors.Join(drainErr, err)
 	}
 	sum := demo.Summarize(jobs, stream, env.Pods, counters)
+	if c.workDir != "" {
+		if err := writeJobsCSV(filepath.Join(c.workDir, s.name+"-jobs.csv"), jobs, stream, env.Pods); err != nil {
+			progress("%s: writing its jobs.csv: %v", s.name, err)
+		}
+		if err := writeJSON(filepath.Join(c.workDir, s.name+"-calls.json"), counters); err != nil {
+			progress("%s: writing its calls.json: %v", s.name, err)
+		}
+	}
 	prov, lis := env.Provider.Usage(), env.Listeners.Total()
 	f := map[string]float64{
 		"jobs":                              float64(sum.Jobs),
@@ -316,11 +327,16 @@ func writeResults(dir string, r Results) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // a docs folder
 		return fmt.Errorf("%s: %w", errWrite, err)
 	}
-	b, err := json.MarshalIndent(r, "", "  ")
+	return writeJSON(filepath.Join(dir, "latest.json"), r)
+}
+
+// writeJSON writes v, indented, to path.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("%s: %w", errWrite, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "latest.json"), append(b, '\n'), 0o644); err != nil { //nolint:gosec // a docs file
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil { //nolint:gosec // a docs file
 		return fmt.Errorf("%s: %w", errWrite, err)
 	}
 	return nil

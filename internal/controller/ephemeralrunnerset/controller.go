@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,6 +31,7 @@ const Finalizer = "runners.arc.crossplane.io/ephemeral-runner-set"
 const (
 	errGetSet        = "cannot get EphemeralRunnerSet"
 	errListRunners   = "cannot list the set's EphemeralRunners"
+	errListPods      = "cannot list the set's runner pods"
 	errAddFinalizer  = "cannot add the set's finalizer"
 	errRemFinalizer  = "cannot remove the set's finalizer"
 	errCreateRunners = "cannot create EphemeralRunners"
@@ -61,6 +63,9 @@ const (
 	// deletionPoll is how often a deleting set checks on busy runners
 	// besides the events of its runners.
 	deletionPoll = 5 * time.Second
+	// idleGrace is how long a runner must have been ready without a job
+	// for scale-down to remove it (idleCandidates says why).
+	idleGrace = 10 * time.Second
 )
 
 // Reconciler reconciles EphemeralRunnerSets.
@@ -98,7 +103,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	state := newRunnerState(runners)
+	exited, err := r.exitedRunners(ctx, set)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	state := newRunnerState(runners, exited)
 
 	if !set.DeletionTimestamp.IsZero() {
 		return r.delete(ctx, log, set, state)
@@ -129,16 +138,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			scaleErr = fmt.Errorf("%s: %w", errCreateRunners, err)
 		}
 	}
+	var result ctrl.Result
 	if plan.removeIdle > 0 && scaleErr == nil {
-		log.Debug("Removing idle runners", "count", plan.removeIdle, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
-		if _, err := r.removeIdle(ctx, set, idleCandidates(state), plan.removeIdle); err != nil {
+		candidates, settles := idleCandidates(state, time.Now().Add(-idleGrace), set.Spec.PatchID == 0)
+		log.Debug("Removing idle runners", "count", plan.removeIdle, "candidates", len(candidates), "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
+		removed, err := r.removeIdle(ctx, set, candidates, plan.removeIdle)
+		if err != nil {
 			scaleErr = fmt.Errorf("%s: %w", errScaleDown, err)
+		}
+		if removed < plan.removeIdle && !settles.IsZero() {
+			// The patch stays unanswered: the next look plans again.
+			result.RequeueAfter = time.Until(settles.Add(idleGrace)) + time.Second
 		}
 	}
 	if err := r.updateStatus(ctx, set, state, plan, scaleErr); err != nil {
 		return ctrl.Result{}, errors.Join(scaleErr, err)
 	}
-	return ctrl.Result{}, scaleErr
+	return result, scaleErr
 }
 
 // ownedRunners lists the EphemeralRunners the set controls. They are the
@@ -158,6 +174,22 @@ func (r *Reconciler) ownedRunners(ctx context.Context, set *v1alpha1.EphemeralRu
 		}
 	}
 	return owned, nil
+}
+
+// exitedRunners tells, by runner name, which of the set's runner pods exited
+// 0: from the cache the runner controller keeps of them.
+func (r *Reconciler) exitedRunners(ctx context.Context, set *v1alpha1.EphemeralRunnerSet) (func(string) bool, error) {
+	pods := &corev1.PodList{}
+	if err := r.kube.List(ctx, pods, client.InNamespace(set.Namespace), client.MatchingLabels{arcruntime.LabelEphemeralRunnerSet: set.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("%s: %w", errListPods, err)
+	}
+	exited := map[string]bool{}
+	for i := range pods.Items {
+		if p := &pods.Items[i]; arcruntime.RunnerPodSucceeded(p) {
+			exited[p.Labels[arcruntime.LabelEphemeralRunner]] = true
+		}
+	}
+	return func(name string) bool { return exited[name] }, nil
 }
 
 // createRunners creates n EphemeralRunners in parallel batches of growing
@@ -271,7 +303,7 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	if !controllerutil.ContainsFinalizer(set, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	left := len(state.pending) + len(state.running) + len(state.failed) + len(state.succeeded) + len(state.deleting)
+	left := len(state.pending) + len(state.running) + len(state.failed) + len(state.succeeded) + len(state.deleting) + len(state.exited)
 	if left == 0 {
 		arcruntime.ForgetScaleSet(set.Namespace, set.Spec.ScaleSet.Name)
 		r.expect.forget(set.UID)

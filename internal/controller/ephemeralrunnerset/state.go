@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
@@ -16,14 +19,20 @@ type runnerState struct {
 	failed    []*v1alpha1.EphemeralRunner
 	succeeded []*v1alpha1.EphemeralRunner
 	deleting  []*v1alpha1.EphemeralRunner
+	// exited are runners whose pod says they are done while the runner
+	// controller has not yet finished them; they hold no slot.
+	exited []*v1alpha1.EphemeralRunner
 
 	// latestPatchID is the highest patch id any runner was created under.
 	latestPatchID int64
 }
 
 // newRunnerState categorizes runners. A runner being deleted counts nowhere
-// else: it holds no slot.
-func newRunnerState(runners []v1alpha1.EphemeralRunner) runnerState {
+// else: it holds no slot. Neither does one whose pod says it exited
+// (exited tells by the runner's name): in a burst its runner controller may
+// take seconds to finish it, and counting it meanwhile left jobs without a
+// runner (each patch is answered once, by the runners it sees).
+func newRunnerState(runners []v1alpha1.EphemeralRunner, exited func(name string) bool) runnerState {
 	var s runnerState
 	for i := range runners {
 		r := &runners[i]
@@ -33,6 +42,13 @@ func newRunnerState(runners []v1alpha1.EphemeralRunner) runnerState {
 		if !r.DeletionTimestamp.IsZero() {
 			s.deleting = append(s.deleting, r)
 			continue
+		}
+		switch r.Status.Phase {
+		case v1alpha1.EphemeralRunnerPending, v1alpha1.EphemeralRunnerRunning:
+			if exited != nil && exited(r.Name) {
+				s.exited = append(s.exited, r)
+				continue
+			}
 		}
 		switch r.Status.Phase {
 		case v1alpha1.EphemeralRunnerRunning:
@@ -59,10 +75,10 @@ type counts struct {
 
 func (s runnerState) counts() counts {
 	return counts{
-		current: int32(len(s.pending) + len(s.running) + len(s.failed) + len(s.succeeded)), //nolint:gosec // bounded by the number of objects in a namespace.
-		pending: int32(len(s.pending)),                                                     //nolint:gosec // as above.
-		running: int32(len(s.running)),                                                     //nolint:gosec // as above.
-		failed:  int32(len(s.failed)),                                                      //nolint:gosec // as above.
+		current: int32(len(s.pending) + len(s.running) + len(s.failed) + len(s.succeeded) + len(s.exited)), //nolint:gosec // bounded by the number of objects in a namespace.
+		pending: int32(len(s.pending)),                                                                     //nolint:gosec // as above.
+		running: int32(len(s.running)),                                                                     //nolint:gosec // as above.
+		failed:  int32(len(s.failed)),                                                                      //nolint:gosec // as above.
 	}
 }
 
@@ -106,31 +122,59 @@ func isBusy(r *v1alpha1.EphemeralRunner) bool {
 	return r.Status.JobRecorded() || arcruntime.KnownBusy(r)
 }
 
-// idleCandidates lists the runners scale-down may remove, in the order it
-// should try them: registered runners without a recorded job, those still
-// starting before those that run, newest first within each. A runner not yet
-// registered is left alone, as in ARC: it cannot be removed from the service
-// yet, and the next reconcile, triggered by its status, sees it registered. A
-// candidate may still turn out busy: the service's answer to its removal
-// decides.
-func idleCandidates(s runnerState) []*v1alpha1.EphemeralRunner {
-	newestFirst := func(a, b *v1alpha1.EphemeralRunner) int {
-		if c := b.CreationTimestamp.Compare(a.CreationTimestamp.Time); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Name, b.Name)
+// idleCandidates lists the runners scale-down may remove, newest first:
+// registered runners without a recorded job that have run, ready, since
+// settledBefore or earlier. A candidate may still turn out busy: the
+// service's answer to its removal decides.
+//
+// Runners still starting are left alone, and so are runners ready for less
+// than that: replicas come from statistics that lag the runners (by seconds
+// in a burst), so a set that looks too big most often counts runners whose
+// jobs just ended, and the starting or just-started runners are the ones
+// waiting jobs need. Removed, they would be created again, and their jobs
+// would wait for that. A runner with nothing to do for a while is surplus
+// for sure. settles is when the first runner passed over for its age gets
+// old enough (zero when there is none): the time to look again, with fresher
+// counts.
+//
+// A full reconcile (patchID 0) comes only when no job is assigned: then any
+// registered runner without a job is surplus, starting or not.
+func idleCandidates(s runnerState, settledBefore time.Time, fullReconcile bool) (candidates []*v1alpha1.EphemeralRunner, settles time.Time) {
+	groups := [][]*v1alpha1.EphemeralRunner{s.running}
+	if fullReconcile {
+		groups = [][]*v1alpha1.EphemeralRunner{s.pending, s.running}
 	}
-	var out []*v1alpha1.EphemeralRunner
-	for _, group := range [][]*v1alpha1.EphemeralRunner{s.pending, s.running} {
+	for _, group := range groups {
 		var eligible []*v1alpha1.EphemeralRunner
 		for _, r := range group {
 			if r.Status.RunnerID == 0 || isBusy(r) {
 				continue
 			}
+			if ready := readySince(r); !fullReconcile && (ready.IsZero() || ready.After(settledBefore)) {
+				if !ready.IsZero() && (settles.IsZero() || ready.Before(settles)) {
+					settles = ready
+				}
+				continue
+			}
 			eligible = append(eligible, r)
 		}
-		slices.SortStableFunc(eligible, newestFirst)
-		out = append(out, eligible...)
+		slices.SortStableFunc(eligible, func(a, b *v1alpha1.EphemeralRunner) int {
+			if c := b.CreationTimestamp.Compare(a.CreationTimestamp.Time); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.Name, b.Name)
+		})
+		candidates = append(candidates, eligible...)
 	}
-	return out
+	return candidates, settles
+}
+
+// readySince is when the runner's pod last became ready, or zero when it is
+// not ready.
+func readySince(r *v1alpha1.EphemeralRunner) time.Time {
+	c := r.Status.GetCondition(v1alpha1.ConditionTypeReady)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return time.Time{}
+	}
+	return c.LastTransitionTime.Time
 }

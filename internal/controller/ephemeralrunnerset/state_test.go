@@ -30,6 +30,14 @@ func created(minute int) runnerOpt {
 		r.CreationTimestamp = metav1.NewTime(time.Date(2026, 1, 1, 0, minute, 0, 0, time.UTC))
 	}
 }
+
+// readyAt marks the runner's pod ready since the minute.
+func readyAt(minute int) runnerOpt {
+	return func(r *v1alpha1.EphemeralRunner) {
+		r.Status.SetCondition(metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionTrue, Reason: "PodRunning",
+			LastTransitionTime: metav1.NewTime(time.Date(2026, 1, 1, 0, minute, 0, 0, time.UTC))})
+	}
+}
 func busy() runnerOpt         { return func(r *v1alpha1.EphemeralRunner) { r.Status.JobRequestID = 7 } }
 func unregistered() runnerOpt { return func(r *v1alpha1.EphemeralRunner) { r.Status.RunnerID = 0 } }
 func uid(u string) runnerOpt  { return func(r *v1alpha1.EphemeralRunner) { r.UID = types.UID(u) } }
@@ -111,7 +119,7 @@ func TestPlanScale(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := planScale(tc.replicas, tc.patchID, newRunnerState(tc.runners))
+			got := planScale(tc.replicas, tc.patchID, newRunnerState(tc.runners, nil))
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(scalePlan{})); diff != "" {
 				t.Errorf("%s\nplanScale(...): -want +got:\n%s", tc.reason, diff)
 			}
@@ -120,48 +128,81 @@ func TestPlanScale(t *testing.T) {
 }
 
 func TestIdleCandidates(t *testing.T) {
+	at := func(minute int) time.Time { return time.Date(2026, 1, 1, 0, minute, 0, 0, time.UTC) }
+	// Unless a case says otherwise every ready runner has been ready long enough.
+	allSettled := at(59)
+	type args struct {
+		runners       []v1alpha1.EphemeralRunner
+		settledBefore time.Time
+		fullReconcile bool
+	}
+	type want struct {
+		names   []string
+		settles time.Time
+	}
 	cases := map[string]struct {
-		reason  string
-		runners []v1alpha1.EphemeralRunner
-		want    []string
+		reason string
+		args   args
+		want   want
 	}{
-		"PendingBeforeRunningNewestFirst": {
-			reason: "starting runners go before running ones, the newest first within each",
-			runners: []v1alpha1.EphemeralRunner{
-				runner("run-old", v1alpha1.EphemeralRunnerRunning, created(1)),
-				runner("run-new", v1alpha1.EphemeralRunnerRunning, created(5)),
+		"ReadyRunnersNewestFirst": {
+			reason: "idle ready runners are candidates, the newest first; starting ones are needed by waiting jobs",
+			args: args{settledBefore: allSettled, runners: []v1alpha1.EphemeralRunner{
+				runner("run-old", v1alpha1.EphemeralRunnerRunning, created(1), readyAt(2)),
+				runner("run-new", v1alpha1.EphemeralRunnerRunning, created(5), readyAt(6)),
+				runner("pend", v1alpha1.EphemeralRunnerPending, created(6)),
+			}},
+			want: want{names: []string{"run-new", "run-old"}},
+		},
+		"FullReconcileTakesStartingRunnersToo": {
+			reason: "with no job assigned, starting runners go first, then running ones, whatever their age",
+			args: args{settledBefore: at(0), fullReconcile: true, runners: []v1alpha1.EphemeralRunner{
+				runner("run-old", v1alpha1.EphemeralRunnerRunning, created(1), readyAt(2)),
+				runner("run-new", v1alpha1.EphemeralRunnerRunning, created(5), readyAt(6)),
 				runner("pend-old", v1alpha1.EphemeralRunnerPending, created(2)),
 				runner("pend-new", v1alpha1.EphemeralRunnerPending, created(6)),
-			},
-			want: []string{"pend-new", "pend-old", "run-new", "run-old"},
+			}},
+			want: want{names: []string{"pend-new", "pend-old", "run-new", "run-old"}},
 		},
 		"BusyAndUnregisteredSkipped": {
 			reason: "a runner with a job, an unregistered one, a failed one and a deleting one are never candidates",
-			runners: []v1alpha1.EphemeralRunner{
-				runner("busy", v1alpha1.EphemeralRunnerRunning, busy()),
+			args: args{settledBefore: allSettled, fullReconcile: true, runners: []v1alpha1.EphemeralRunner{
+				runner("busy", v1alpha1.EphemeralRunnerRunning, busy(), readyAt(1)),
 				runner("new", v1alpha1.EphemeralRunnerPending, unregistered()),
 				runner("failed", v1alpha1.EphemeralRunnerFailed),
-				runner("going", v1alpha1.EphemeralRunnerRunning, beingDeleted()),
-				runner("idle", v1alpha1.EphemeralRunnerRunning),
-			},
-			want: []string{"idle"},
+				runner("going", v1alpha1.EphemeralRunnerRunning, beingDeleted(), readyAt(1)),
+				runner("idle", v1alpha1.EphemeralRunnerRunning, readyAt(1)),
+			}},
+			want: want{names: []string{"idle"}},
 		},
 		"SaidBusyByTheService": {
 			reason: "a runner the service said runs a job is not asked about again, though its job is not recorded yet",
-			runners: []v1alpha1.EphemeralRunner{
-				runner("said-busy", v1alpha1.EphemeralRunnerRunning, uid("uid-said-busy"), saidBusy()),
-				runner("idle", v1alpha1.EphemeralRunnerRunning, uid("uid-idle")),
-			},
-			want: []string{"idle"},
+			args: args{settledBefore: allSettled, runners: []v1alpha1.EphemeralRunner{
+				runner("said-busy", v1alpha1.EphemeralRunnerRunning, uid("uid-said-busy"), saidBusy(), readyAt(1)),
+				runner("idle", v1alpha1.EphemeralRunnerRunning, uid("uid-idle"), readyAt(1)),
+			}},
+			want: want{names: []string{"idle"}},
+		},
+		"RecentlyReadyWait": {
+			reason: "runners ready after settledBefore are kept; settles is when the first of them became ready",
+			args: args{settledBefore: at(3), runners: []v1alpha1.EphemeralRunner{
+				runner("old", v1alpha1.EphemeralRunnerRunning, created(0), readyAt(1)),
+				runner("at-the-mark", v1alpha1.EphemeralRunnerRunning, created(1), readyAt(3)),
+				runner("young", v1alpha1.EphemeralRunnerRunning, created(2), readyAt(5)),
+				runner("younger", v1alpha1.EphemeralRunnerRunning, created(3), readyAt(4)),
+				runner("not-ready", v1alpha1.EphemeralRunnerRunning, created(0)),
+			}},
+			want: want{names: []string{"at-the-mark", "old"}, settles: at(4)},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			var got []string
-			for _, r := range idleCandidates(newRunnerState(tc.runners)) {
-				got = append(got, r.Name)
+			candidates, settles := idleCandidates(newRunnerState(tc.args.runners, nil), tc.args.settledBefore, tc.args.fullReconcile)
+			got := want{settles: settles}
+			for _, r := range candidates {
+				got.names = append(got.names, r.Name)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
 				t.Errorf("%s\nidleCandidates(...): -want +got:\n%s", tc.reason, diff)
 			}
 		})
@@ -169,13 +210,19 @@ func TestIdleCandidates(t *testing.T) {
 }
 
 func TestCounts(t *testing.T) {
+	exited := func(name string) bool { return name == "g" || name == "h" }
 	s := newRunnerState([]v1alpha1.EphemeralRunner{
 		runner("a", ""), runner("b", v1alpha1.EphemeralRunnerPending), runner("c", v1alpha1.EphemeralRunnerRunning),
 		runner("d", v1alpha1.EphemeralRunnerFailed), runner("e", v1alpha1.EphemeralRunnerSucceeded),
 		runner("f", v1alpha1.EphemeralRunnerRunning, beingDeleted()),
-	})
-	want := counts{current: 5, pending: 2, running: 1, failed: 1}
+		// Their pods exited; their runner controller has not caught up yet.
+		runner("g", v1alpha1.EphemeralRunnerRunning, busy()), runner("h", v1alpha1.EphemeralRunnerPending),
+	}, exited)
+	want := counts{current: 7, pending: 2, running: 1, failed: 1}
 	if diff := cmp.Diff(want, s.counts(), cmp.AllowUnexported(counts{})); diff != "" {
 		t.Errorf("counts: -want +got:\n%s", diff)
+	}
+	if got := s.active(); got != 3 {
+		t.Errorf("active: %d runners hold a slot, want 3 (a, b, c): an exited runner holds none", got)
 	}
 }
