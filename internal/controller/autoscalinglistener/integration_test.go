@@ -113,6 +113,7 @@ func TestListenerObjectsAndRBAC(t *testing.T) {
 		GitHubConfigURL: h.ConfigURL, ScaleSetID: int64(h.ScaleSetID), ScaleSetName: runtimetest.ScaleSet,
 		EphemeralRunnerSetNamespace: h.Namespace, EphemeralRunnerSetName: mine.Name, MinRunners: 0, MaxRunners: 7,
 		Token: runtimetest.PAT, CABundle: string(h.Sim.CACertPEM), MetricsAddr: ":8080", HealthAddr: ":8081", LogLevel: "info",
+		MessageBatchWindowMilliseconds: new(int(listener.DefaultMessageBatchWindow / time.Millisecond)),
 	}
 	if diff := cmp.Diff(want, *cfg); diff != "" {
 		t.Errorf("config.json: -want +got:\n%s", diff)
