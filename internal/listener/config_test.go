@@ -40,7 +40,7 @@ func TestParseConfig(t *testing.T) {
 				EphemeralRunnerSetNamespace: "ci", EphemeralRunnerSetName: "linux-abc",
 				MinRunners: 1, MaxRunners: 10, Token: secret,
 				MetricsAddr: ":8080", HealthAddr: ":8081", LogLevel: "info",
-				MessageBatchWindowMilliseconds: new(250),
+				MessageBatchWindowMilliseconds: new(400),
 			}},
 		},
 		"App": {
@@ -55,7 +55,7 @@ func TestParseConfig(t *testing.T) {
 				EphemeralRunnerSetNamespace: "ci", EphemeralRunnerSetName: "linux-abc",
 				MinRunners: 1, MaxRunners: 10, ClientID: "Iv1.abc", InstallationID: 42, PrivateKey: "PEM",
 				MetricsAddr: "127.0.0.1:9000", HealthAddr: ":9001", LogLevel: "debug",
-				MessageBatchWindowMilliseconds: new(250),
+				MessageBatchWindowMilliseconds: new(400),
 			}},
 		},
 		"ZeroMaxRunners": {
@@ -65,7 +65,7 @@ func TestParseConfig(t *testing.T) {
 				GitHubConfigURL: "https://github.example/octo", ScaleSetID: 7, ScaleSetName: "linux",
 				EphemeralRunnerSetNamespace: "ci", EphemeralRunnerSetName: "linux-abc",
 				Token: secret, MetricsAddr: ":8080", HealthAddr: ":8081", LogLevel: "info",
-				MessageBatchWindowMilliseconds: new(250),
+				MessageBatchWindowMilliseconds: new(400),
 			}},
 		},
 		"EverythingMissing": {

@@ -34,7 +34,7 @@ const (
 	// per job (a GET and a DELETE for each of its four events). It delays
 	// only a job that becomes available within the window, and by less
 	// than the window: scaling up does not wait for the next message.
-	DefaultMessageBatchWindow = 250 * time.Millisecond
+	DefaultMessageBatchWindow = 400 * time.Millisecond
 )
 
 const (

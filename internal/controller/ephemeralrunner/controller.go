@@ -184,6 +184,11 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	pod := &corev1.Pod{}
 	err = r.kube.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: er.Name}, pod)
 	switch {
+	case kerrors.IsNotFound(err) && arcruntime.RunnerRemoved(er):
+		// Finished, or removed by its set, and its pod deleted: a view
+		// that has the pod's deletion but not yet the runner's. A new pod
+		// would start with a registration the service no longer has.
+		return ctrl.Result{}, r.deleteSelf(ctx, er)
 	case kerrors.IsNotFound(err):
 		return r.createPod(ctx, log, er, secretName, reg)
 	case reg != nil:

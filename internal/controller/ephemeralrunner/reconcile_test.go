@@ -410,3 +410,31 @@ func TestRunnerRemovedFromTheServiceOnce(t *testing.T) {
 		})
 	}
 }
+
+// A runner gone from the service (it finished, or its set removed it) whose
+// pod is gone too gets no new pod from a view that does not show its deletion
+// yet: it is deleted (again).
+func TestRunnerGoneFromTheServiceGetsNoNewPod(t *testing.T) {
+	er := newRunner()
+	er.UID = types.UID("uid-gone-no-pod")
+	er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1"}
+	fa := &fakeActions{}
+	r, kube := newFixture(t, fa, er, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}})
+	cur := &v1alpha1.EphemeralRunner{}
+	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+		t.Fatal(err)
+	}
+	arcruntime.RunnerLeftWithItsJob(cur)
+	t.Cleanup(func() { arcruntime.ForgetRunner(cur.UID) })
+
+	reconcile(t, r)
+	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, &corev1.Pod{}); !kerrors.IsNotFound(err) {
+		t.Errorf("pod of a runner gone from the service: %v, want none", err)
+	}
+	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil || cur.DeletionTimestamp.IsZero() {
+		t.Errorf("runner: %v, deleting %v; want it being deleted", err, err == nil && !cur.DeletionTimestamp.IsZero())
+	}
+	if len(fa.calls) != 0 {
+		t.Errorf("calls to the service: %v, want none", fa.calls)
+	}
+}
