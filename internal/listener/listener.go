@@ -411,6 +411,19 @@ func (l *Listener) handle(ctx context.Context, sess SessionClient, msg *scaleset
 	if err != nil {
 		return err
 	}
+	// The jobs are counted once, however often the message comes, and before
+	// the target goes out: what the target shows has happened is counted.
+	if l.recordedMessageID != msg.MessageID {
+		for _, started := range msg.JobStartedMessages {
+			l.metrics.JobStarted(started)
+		}
+		for _, completed := range msg.JobCompletedMessages {
+			l.metrics.JobCompleted(completed)
+			l.log.Info("Job completed", "runnerRequestID", completed.RunnerRequestID, "jobID", completed.JobID,
+				"result", completed.Result, "runnerName", completed.RunnerName)
+		}
+		l.recordedMessageID = msg.MessageID
+	}
 	// Only a completion can leave the set short at an unchanged count (a job
 	// ended and another was assigned). A started job ran on a runner the set
 	// has: a new patchID for it would only let the set replace runners whose
@@ -428,21 +441,7 @@ func (l *Listener) handle(ctx context.Context, sess SessionClient, msg *scaleset
 	if err := l.scaleTo(ctx, stats.TotalAssignedJobs+acquired, eventful); err != nil {
 		return err
 	}
-	if err := l.recordJobsStarted(ctx, msg.JobStartedMessages); err != nil {
-		return err
-	}
-	if l.recordedMessageID != msg.MessageID {
-		for _, started := range msg.JobStartedMessages {
-			l.metrics.JobStarted(started)
-		}
-		for _, completed := range msg.JobCompletedMessages {
-			l.metrics.JobCompleted(completed)
-			l.log.Info("Job completed", "runnerRequestID", completed.RunnerRequestID, "jobID", completed.JobID,
-				"result", completed.Result, "runnerName", completed.RunnerName)
-		}
-		l.recordedMessageID = msg.MessageID
-	}
-	return nil
+	return l.recordJobsStarted(ctx, msg.JobStartedMessages)
 }
 
 // maxParallelJobRecords bounds the EphemeralRunner patches of one message in
