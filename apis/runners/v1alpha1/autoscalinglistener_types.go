@@ -53,6 +53,16 @@ type AutoscalingListenerSpec struct {
 	// +optional
 	MaxRunners *int32 `json:"maxRunners,omitempty"`
 
+	// MessageBatchWindowMilliseconds is how long the listener waits after a
+	// message before it polls for the next, so that the events of that time
+	// come in one message: fewer calls to the Actions Service, for at most
+	// that much delay of a job that becomes available meanwhile (scaling up
+	// for a job in hand never waits). 0 polls at once. Defaults to 400.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=5000
+	// +optional
+	MessageBatchWindowMilliseconds *int32 `json:"messageBatchWindowMilliseconds,omitempty"`
+
 	// Image of the listener pod. Defaults to the listener image the provider
 	// was started with; set it only to try another listener build.
 	// +kubebuilder:validation:MaxLength=1024

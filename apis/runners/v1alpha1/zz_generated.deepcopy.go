@@ -94,6 +94,11 @@ func (in *AutoscalingListenerSpec) DeepCopyInto(out *AutoscalingListenerSpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.MessageBatchWindowMilliseconds != nil {
+		in, out := &in.MessageBatchWindowMilliseconds, &out.MessageBatchWindowMilliseconds
+		*out = new(int32)
+		**out = **in
+	}
 	if in.Resources != nil {
 		in, out := &in.Resources, &out.Resources
 		*out = new(v1.ResourceRequirements)

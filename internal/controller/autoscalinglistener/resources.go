@@ -64,6 +64,9 @@ func listenerConfig(l *v1alpha1.AutoscalingListener, cfg *clients.Config) listen
 		HealthAddr:                  listener.DefaultHealthAddr,
 		LogLevel:                    listener.LogLevelInfo,
 	}
+	if w := l.Spec.MessageBatchWindowMilliseconds; w != nil {
+		lc.MessageBatchWindowMilliseconds = new(int(*w))
+	}
 	if cfg.IsApp() {
 		lc.AppID, lc.ClientID, lc.InstallationID, lc.PrivateKey = cfg.AppID, cfg.ClientID, cfg.InstallationID, string(cfg.PrivateKey)
 	} else {
