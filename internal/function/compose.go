@@ -309,7 +309,9 @@ func Render(xr Composite, o Observed) (Rendered, error) {
 			MaxRunners:             p.MaxRunners,
 			ImagePullPolicy:        listener.ImagePullPolicy,
 			Resources:              listener.Resources,
-			GitHubConfigURL:        p.GitHubConfigURL,
+
+			MessageBatchWindowMilliseconds: listener.MessageBatchWindowMilliseconds,
+			GitHubConfigURL:                p.GitHubConfigURL,
 		},
 	}
 	ready = resource.ReadyFalse

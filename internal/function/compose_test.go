@@ -360,7 +360,7 @@ func TestRenderComposedObjects(t *testing.T) {
 		p.RunnerSettings = &RunnerSettings{DisableUpdate: true}
 		p.MaxPodFailures = ptr.To[int32](3)
 		p.GitHubConfigURL = "https://github.com/octo-org"
-		p.Listener = &Listener{ImagePullPolicy: corev1.PullIfNotPresent}
+		p.Listener = &Listener{ImagePullPolicy: corev1.PullIfNotPresent, MessageBatchWindowMilliseconds: ptr.To[int32](0)}
 	})
 	got, err := Render(xr, Observed{RunnerGroup: observedGroup(42, "42"), RunnerScaleSet: observedScaleSet(7, 42)})
 	if err != nil {
@@ -416,6 +416,8 @@ func TestRenderComposedObjects(t *testing.T) {
 		MaxRunners:             ptr.To[int32](10),
 		ImagePullPolicy:        corev1.PullIfNotPresent,
 		GitHubConfigURL:        "https://github.com/octo-org",
+
+		MessageBatchWindowMilliseconds: ptr.To[int32](0),
 	}
 	if diff := cmp.Diff(wantListener, byName[AutoscalingListenerResource].(*runnersv1alpha1.AutoscalingListener).Spec); diff != "" {
 		t.Errorf("AutoscalingListener spec: -want, +got:\n%s", diff)

@@ -178,8 +178,9 @@ type RunnerSettings struct {
 
 // Listener tunes the listener pod.
 type Listener struct {
-	ImagePullPolicy corev1.PullPolicy            `json:"imagePullPolicy,omitempty"`
-	Resources       *corev1.ResourceRequirements `json:"resources,omitempty"`
+	ImagePullPolicy                corev1.PullPolicy            `json:"imagePullPolicy,omitempty"`
+	Resources                      *corev1.ResourceRequirements `json:"resources,omitempty"`
+	MessageBatchWindowMilliseconds *int32                       `json:"messageBatchWindowMilliseconds,omitempty"`
 }
 
 // ProviderConfigRef names a ProviderConfig or ClusterProviderConfig.
