@@ -2,6 +2,7 @@ package testenv_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -168,4 +170,35 @@ func TestServiceAccountTokenIsBoundByItsRole(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A namespace the helper made goes when its test ends even when the provider
+// that would have finalized its objects stopped first: the helper releases
+// the provider's objects (their finalizers) after deleting the namespace.
+func TestNamespaceGoesWithTheProviderObjectsLeftInIt(t *testing.T) {
+	env := testenv.Get(t)
+	var ns string
+	t.Run("TestLeavingAFinalizer", func(t *testing.T) {
+		ns = env.Namespace(t)
+		usage := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "arc.crossplane.io/v1alpha1",
+			"kind":       "ProviderConfigUsage",
+			"metadata": map[string]any{
+				"name": "left-behind", "namespace": ns,
+				"finalizers": []any{"arc.crossplane.io/test-only"},
+			},
+			"providerConfigRef": map[string]any{"kind": "ProviderConfig", "name": "github"},
+			"resourceRef":       map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": "any"},
+		}}
+		if err := env.Client.Create(t.Context(), usage); err != nil {
+			t.Fatalf("create an object with a finalizer no controller removes: %v", err)
+		}
+	})
+	testenv.Eventually(t, time.Minute, "the namespace is gone", func(ctx context.Context) (bool, error) {
+		err := env.Client.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, fmt.Errorf("namespace %s still there: %v", ns, err)
+	})
 }
