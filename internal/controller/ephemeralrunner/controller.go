@@ -103,6 +103,11 @@ type Reconciler struct {
 	// per runner to a burst. After a restart the cache starts with every
 	// Secret written before.
 	wroteSecret sync.Map // types.UID -> struct{}
+	// deletedSelf holds the uids of the runners this process deleted: a
+	// finished runner's next reconcile most often still shows it undeleted
+	// (its pod's deletion arrives first), and deleting it again was half a
+	// request more per runner in a burst.
+	deletedSelf sync.Map // types.UID -> struct{}
 	newClient   controller.ActionsClientFactory
 	log         logging.Logger
 	cfg         Config
@@ -188,6 +193,9 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// Finished, or removed by its set, and its pod deleted: a view
 		// that has the pod's deletion but not yet the runner's. A new pod
 		// would start with a registration the service no longer has.
+		if _, deleted := r.deletedSelf.Load(er.UID); deleted {
+			return ctrl.Result{}, nil
+		}
 		return ctrl.Result{}, r.deleteSelf(ctx, er)
 	case kerrors.IsNotFound(err):
 		return r.createPod(ctx, log, er, secretName, reg)
@@ -460,6 +468,9 @@ func (r *Reconciler) deleteSelf(ctx context.Context, er *v1alpha1.EphemeralRunne
 	if err := r.kube.Delete(ctx, er); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("%s: %w", errDeleteRunner, err)
 	}
+	if er.UID != "" {
+		r.deletedSelf.Store(er.UID, struct{}{})
+	}
 	return nil
 }
 
@@ -501,6 +512,7 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 	}
 	arcruntime.ForgetRunner(er.UID)
 	r.wroteSecret.Delete(er.UID)
+	r.deletedSelf.Delete(er.UID)
 	return ctrl.Result{}, nil
 }
 
