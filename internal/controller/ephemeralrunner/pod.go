@@ -75,6 +75,10 @@ type podExit struct {
 
 func (e podExit) succeeded() bool { return e.done && e.exitCode != nil && *e.exitCode == 0 }
 
+// PodSucceeded tells whether the runner of pod ended well, by the rule this
+// controller finishes runners by: whatever the runner's status says yet.
+func PodSucceeded(pod *corev1.Pod) bool { return runnerPodExit(pod).succeeded() }
+
 // runnerPodExit reads the end of a runner pod from its phase and the runner
 // container's state.
 func runnerPodExit(pod *corev1.Pod) podExit {

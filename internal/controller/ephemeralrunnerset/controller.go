@@ -22,6 +22,7 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunner"
 	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
 )
 
@@ -176,8 +177,8 @@ func (r *Reconciler) ownedRunners(ctx context.Context, set *v1alpha1.EphemeralRu
 	return owned, nil
 }
 
-// exitedRunners tells, by runner name, which of the set's runner pods exited
-// 0: from the cache the runner controller keeps of them.
+// exitedRunners tells, by runner name, which of the set's runner pods ended
+// well, by the runner controller's rule: from the cache it keeps of them.
 func (r *Reconciler) exitedRunners(ctx context.Context, set *v1alpha1.EphemeralRunnerSet) (func(string) bool, error) {
 	pods := &corev1.PodList{}
 	if err := r.kube.List(ctx, pods, client.InNamespace(set.Namespace), client.MatchingLabels{arcruntime.LabelEphemeralRunnerSet: set.Name}, client.UnsafeDisableDeepCopy); err != nil {
@@ -185,7 +186,7 @@ func (r *Reconciler) exitedRunners(ctx context.Context, set *v1alpha1.EphemeralR
 	}
 	exited := map[string]bool{}
 	for i := range pods.Items {
-		if p := &pods.Items[i]; arcruntime.RunnerPodSucceeded(p) {
+		if p := &pods.Items[i]; ephemeralrunner.PodSucceeded(p) {
 			exited[p.Labels[arcruntime.LabelEphemeralRunner]] = true
 		}
 	}

@@ -43,19 +43,14 @@ func newRunnerState(runners []v1alpha1.EphemeralRunner, exited func(name string)
 			s.deleting = append(s.deleting, r)
 			continue
 		}
-		switch r.Status.Phase {
-		case v1alpha1.EphemeralRunnerPending, v1alpha1.EphemeralRunnerRunning:
-			if exited != nil && exited(r.Name) {
-				s.exited = append(s.exited, r)
-				continue
-			}
-		}
-		switch r.Status.Phase {
-		case v1alpha1.EphemeralRunnerRunning:
+		switch phase := r.Status.Phase; {
+		case (phase == v1alpha1.EphemeralRunnerPending || phase == v1alpha1.EphemeralRunnerRunning) && exited != nil && exited(r.Name):
+			s.exited = append(s.exited, r)
+		case phase == v1alpha1.EphemeralRunnerRunning:
 			s.running = append(s.running, r)
-		case v1alpha1.EphemeralRunnerSucceeded:
+		case phase == v1alpha1.EphemeralRunnerSucceeded:
 			s.succeeded = append(s.succeeded, r)
-		case v1alpha1.EphemeralRunnerFailed:
+		case phase == v1alpha1.EphemeralRunnerFailed:
 			s.failed = append(s.failed, r)
 		default:
 			s.pending = append(s.pending, r)
