@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
@@ -102,12 +101,12 @@ type Reconciler struct {
 	// every new runner misses once, and a live read each would add a request
 	// per runner to a burst. After a restart the cache starts with every
 	// Secret written before.
-	wroteSecret sync.Map // types.UID -> struct{}
+	wroteSecret arcruntime.UIDSet
 	// deletedSelf holds the uids of the runners this process deleted: a
 	// finished runner's next reconcile most often still shows it undeleted
 	// (its pod's deletion arrives first), and deleting it again was half a
 	// request more per runner in a burst.
-	deletedSelf sync.Map // types.UID -> struct{}
+	deletedSelf arcruntime.UIDSet
 	newClient   controller.ActionsClientFactory
 	log         logging.Logger
 	cfg         Config
@@ -193,7 +192,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// Finished, or removed by its set, and its pod deleted: a view
 		// that has the pod's deletion but not yet the runner's. A new pod
 		// would start with a registration the service no longer has.
-		if _, deleted := r.deletedSelf.Load(er.UID); deleted {
+		if r.deletedSelf.Has(er.UID) {
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, r.deleteSelf(ctx, er)
@@ -266,7 +265,7 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 	secret := &corev1.Secret{}
 	key := types.NamespacedName{Namespace: er.Namespace, Name: name}
 	err := r.kube.Get(ctx, key, secret)
-	if _, wrote := r.wroteSecret.Load(er.UID); wrote && kerrors.IsNotFound(err) {
+	if r.wroteSecret.Has(er.UID) && kerrors.IsNotFound(err) {
 		err = r.live.Get(ctx, key, secret)
 	}
 	if err == nil {
@@ -324,7 +323,7 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 	if err := r.kube.Create(ctx, secret); err != nil && !kerrors.IsAlreadyExists(err) {
 		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
 	}
-	r.wroteSecret.Store(er.UID, struct{}{})
+	r.wroteSecret.Add(er.UID)
 	log.Debug("Registered runner", "runnerId", jit.Runner.ID, "runnerName", jit.Runner.Name)
 	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name}, ctrl.Result{}, nil
 }
@@ -468,9 +467,7 @@ func (r *Reconciler) deleteSelf(ctx context.Context, er *v1alpha1.EphemeralRunne
 	if err := r.kube.Delete(ctx, er); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("%s: %w", errDeleteRunner, err)
 	}
-	if er.UID != "" {
-		r.deletedSelf.Store(er.UID, struct{}{})
-	}
+	r.deletedSelf.Add(er.UID)
 	return nil
 }
 

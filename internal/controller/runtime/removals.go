@@ -17,7 +17,7 @@ import (
 // finish or failure and again when a stale cache replays the step, each an
 // Actions Service call the service answers the same way. Only a removal that
 // succeeded is remembered; after a restart a removal is simply made again.
-var removedRunners sync.Map // types.UID -> struct{}
+var removedRunners UIDSet
 
 // RemoveRunner removes er's runner from the service unless it is known to be
 // gone.
@@ -37,23 +37,11 @@ func RemoveRunner(ctx context.Context, ac actions.Client, er *v1alpha1.Ephemeral
 // runs one job; PROTOCOL.md §5.6), so it needs no removal.
 func RunnerLeftWithItsJob(er *v1alpha1.EphemeralRunner) { rememberRemoved(er) }
 
-func rememberRemoved(er *v1alpha1.EphemeralRunner) {
-	// An object without a uid was never stored by an API server (a test's):
-	// nothing tells it from another.
-	if er.UID != "" {
-		removedRunners.Store(er.UID, struct{}{})
-	}
-}
+func rememberRemoved(er *v1alpha1.EphemeralRunner) { removedRunners.Add(er.UID) }
 
 // RunnerRemoved tells whether er's runner is known to be gone from the
 // service.
-func RunnerRemoved(er *v1alpha1.EphemeralRunner) bool {
-	if er.UID == "" {
-		return false
-	}
-	_, ok := removedRunners.Load(er.UID)
-	return ok
-}
+func RunnerRemoved(er *v1alpha1.EphemeralRunner) bool { return removedRunners.Has(er.UID) }
 
 // busyRunners holds the uids of the EphemeralRunners whose runner the
 // service said runs a job, when asked to remove it. An ephemeral runner runs
@@ -61,23 +49,13 @@ func RunnerRemoved(er *v1alpha1.EphemeralRunner) bool {
 // again. In a burst the listener records a started job on its runner seconds
 // late, and every reconcile of the set asked the service to remove the same
 // busy runners (three removals per job were counted).
-var busyRunners sync.Map // types.UID -> struct{}
+var busyRunners UIDSet
 
 // RunnerBusy records that the service said er's runner runs a job.
-func RunnerBusy(er *v1alpha1.EphemeralRunner) {
-	if er.UID != "" {
-		busyRunners.Store(er.UID, struct{}{})
-	}
-}
+func RunnerBusy(er *v1alpha1.EphemeralRunner) { busyRunners.Add(er.UID) }
 
 // KnownBusy tells whether the service said er's runner runs a job.
-func KnownBusy(er *v1alpha1.EphemeralRunner) bool {
-	if er.UID == "" {
-		return false
-	}
-	_, ok := busyRunners.Load(er.UID)
-	return ok
-}
+func KnownBusy(er *v1alpha1.EphemeralRunner) bool { return busyRunners.Has(er.UID) }
 
 // ForgetRunner drops what is remembered of the EphemeralRunner of uid, once
 // it is going away for good.
@@ -85,3 +63,28 @@ func ForgetRunner(uid types.UID) {
 	removedRunners.Delete(uid)
 	busyRunners.Delete(uid)
 }
+
+// UIDSet is a set of object uids, safe for concurrent use: what this process
+// remembers of objects until they go. An empty uid is never a member: an
+// object without one was never stored by an API server (a test's), and
+// nothing tells it from another.
+type UIDSet struct{ m sync.Map }
+
+// Add puts uid in the set.
+func (s *UIDSet) Add(uid types.UID) {
+	if uid != "" {
+		s.m.Store(uid, struct{}{})
+	}
+}
+
+// Has tells whether uid is in the set.
+func (s *UIDSet) Has(uid types.UID) bool {
+	if uid == "" {
+		return false
+	}
+	_, ok := s.m.Load(uid)
+	return ok
+}
+
+// Delete takes uid out of the set.
+func (s *UIDSet) Delete(uid types.UID) { s.m.Delete(uid) }
