@@ -188,37 +188,71 @@ func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
 func ptrTrue() *bool { b := true; return &b }
 
 // A runner that ran its job and exited 0 left the service with its job: it
-// is not removed again, and its pod goes at once rather than after it.
+// is not removed again, and its pod goes at once rather than after it. Its
+// next reconcile either finalizes it or, often, comes from a view that has
+// its pod's deletion but not its own: that one creates no pod and does not
+// delete the runner a second time.
 func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
-	er := newRunner()
-	er.UID = "uid-ran-its-job"
-	er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1", JobRequestID: 7, JobID: "job-7"}
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
-	fa := &fakeActions{}
-	var deleted []string
-	r, kube := newFixtureWith(t, fa, interceptor.Funcs{Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-		deleted = append(deleted, fmt.Sprintf("%T %s", obj, obj.GetName()))
-		return c.Delete(ctx, obj, opts...)
-	}}, er, sec)
-	cur := &v1alpha1.EphemeralRunner{}
-	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
-		t.Fatal(err)
+	cases := map[string]struct {
+		reason string
+		// staleNext makes the second reconcile read the runner as it was
+		// before the first.
+		staleNext bool
+	}{
+		"Finalized": {reason: "the second reconcile sees the deletion and finalizes the runner"},
+		"SeenStale": {reason: "the second reconcile sees the pod gone but not the runner's deletion", staleNext: true},
 	}
-	if err := kube.Create(t.Context(), podOwnedBy(cur)); err != nil {
-		t.Fatal(err)
-	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = types.UID("uid-ran-its-job-" + name)
+			er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1", JobRequestID: 7, JobID: "job-7"}
+			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
+			fa := &fakeActions{}
+			var deleted []string
+			var stale *v1alpha1.EphemeralRunner
+			r, kube := newFixtureWith(t, fa, interceptor.Funcs{
+				Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+					deleted = append(deleted, fmt.Sprintf("%T %s", obj, obj.GetName()))
+					return c.Delete(ctx, obj, opts...)
+				},
+				Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+					if er, ok := obj.(*v1alpha1.EphemeralRunner); ok && stale != nil {
+						stale.DeepCopyInto(er)
+						return nil
+					}
+					return c.Get(ctx, key, obj, opts...)
+				},
+			}, er, sec)
+			cur := &v1alpha1.EphemeralRunner{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { arcruntime.ForgetRunner(cur.UID) })
+			if err := kube.Create(t.Context(), podOwnedBy(cur)); err != nil {
+				t.Fatal(err)
+			}
 
-	reconcile(t, r) // finish
-	reconcile(t, r) // finalize
-	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); !kerrors.IsNotFound(err) {
-		t.Errorf("runner after its job: %v, want it gone", err)
-	}
-	if len(fa.calls) != 0 {
-		t.Errorf("Actions Service calls %v, want none: the service removed the runner with its job", fa.calls)
-	}
-	want := []string{"*v1.Pod r-1", "*v1alpha1.EphemeralRunner r-1"}
-	if diff := cmp.Diff(want, deleted); diff != "" {
-		t.Errorf("deletions: -want +got:\n%s", diff)
+			reconcile(t, r) // finish: the pod and the runner are deleted
+			if tc.staleNext {
+				stale = cur // a view from before the finish
+			}
+			reconcile(t, r)
+			if tc.staleNext {
+				if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, &corev1.Pod{}); !kerrors.IsNotFound(err) {
+					t.Errorf("%s\npod after the stale reconcile: %v, want none", tc.reason, err)
+				}
+			} else if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); !kerrors.IsNotFound(err) {
+				t.Errorf("%s\nrunner after its job: %v, want it gone", tc.reason, err)
+			}
+			if len(fa.calls) != 0 {
+				t.Errorf("%s\nActions Service calls %v, want none: the service removed the runner with its job", tc.reason, fa.calls)
+			}
+			want := []string{"*v1.Pod r-1", "*v1alpha1.EphemeralRunner r-1"}
+			if diff := cmp.Diff(want, deleted); diff != "" {
+				t.Errorf("%s\ndeletions: -want +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
 
@@ -436,50 +470,5 @@ func TestRunnerGoneFromTheServiceGetsNoNewPod(t *testing.T) {
 	}
 	if len(fa.calls) != 0 {
 		t.Errorf("calls to the service: %v, want none", fa.calls)
-	}
-}
-
-// A finished runner's next reconcile often comes from a view that has its
-// pod's deletion but not its own: it creates no pod and does not delete the
-// runner a second time.
-func TestFinishedRunnerSeenStaleIsNotDeletedTwice(t *testing.T) {
-	er := newRunner()
-	er.UID = "uid-finished-seen-stale"
-	er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1", JobRequestID: 7, JobID: "job-7"}
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
-	fa := &fakeActions{}
-	var deleted []string
-	var stale *v1alpha1.EphemeralRunner
-	r, kube := newFixtureWith(t, fa, interceptor.Funcs{
-		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			deleted = append(deleted, fmt.Sprintf("%T %s", obj, obj.GetName()))
-			return c.Delete(ctx, obj, opts...)
-		},
-		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if er, ok := obj.(*v1alpha1.EphemeralRunner); ok && stale != nil {
-				stale.DeepCopyInto(er)
-				return nil
-			}
-			return c.Get(ctx, key, obj, opts...)
-		},
-	}, er, sec)
-	cur := &v1alpha1.EphemeralRunner{}
-	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { arcruntime.ForgetRunner(cur.UID) })
-	if err := kube.Create(t.Context(), podOwnedBy(cur)); err != nil {
-		t.Fatal(err)
-	}
-
-	reconcile(t, r) // finish: the pod and the runner are deleted
-	stale = cur     // a view from before the finish
-	reconcile(t, r)
-	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, &corev1.Pod{}); !kerrors.IsNotFound(err) {
-		t.Errorf("pod after the stale reconcile: %v, want none", err)
-	}
-	want := []string{"*v1.Pod r-1", "*v1alpha1.EphemeralRunner r-1"}
-	if diff := cmp.Diff(want, deleted); diff != "" {
-		t.Errorf("deletions: -want +got:\n%s", diff)
 	}
 }
