@@ -348,7 +348,9 @@ func (l *Listener) serve(ctx context.Context, sess SessionClient) error {
 		stats = msg.Statistics
 		lastMessageID = msg.MessageID
 		retry.reset()
-		l.gatherEvents(ctx)
+		if !isFull(msg) {
+			l.gatherEvents(ctx)
+		}
 	}
 	return ctx.Err()
 }
@@ -359,6 +361,19 @@ func (l *Listener) gatherEvents(ctx context.Context) {
 	if l.o.MessageBatchWindow > 0 {
 		l.pause(ctx, l.o.MessageBatchWindow)
 	}
+}
+
+// maxJobMessagesPerEnvelope is the most job messages the service puts in one
+// message (PROTOCOL.md §5.7).
+const maxJobMessagesPerEnvelope = 50
+
+// isFull tells whether msg carried as many job messages as a message can: the
+// service holds more events already, and waiting the batch window for them
+// would only delay them (a burst of a thousand jobs took 20 windows to
+// acquire).
+func isFull(msg *scaleset.RunnerScaleSetMessage) bool {
+	n := len(msg.JobAvailableMessages) + len(msg.JobAssignedMessages) + len(msg.JobStartedMessages) + len(msg.JobCompletedMessages)
+	return n >= maxJobMessagesPerEnvelope
 }
 
 // pauseFor waits d or until ctx ends.
@@ -445,9 +460,10 @@ func (l *Listener) handle(ctx context.Context, sess SessionClient, msg *scaleset
 }
 
 // maxParallelJobRecords bounds the EphemeralRunner patches of one message in
-// flight. One at a time, a burst's JobStarted messages kept the listener
-// seconds behind the service (a round trip each, 50 to a message).
-const maxParallelJobRecords = 16
+// flight: a full message's in one round. One at a time, and still 16 at a
+// time, a burst's JobStarted messages kept the listener seconds behind the
+// service, and half the records came after their runner had finished.
+const maxParallelJobRecords = maxJobMessagesPerEnvelope
 
 // recordJobsStarted records the jobs of the batch on their runners, several
 // at a time, and reports every failure.

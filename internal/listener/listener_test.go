@@ -552,10 +552,16 @@ func TestScaleUpCountsWhatTheServiceHandedOver(t *testing.T) {
 
 // After a message the listener waits the batch window before it polls again,
 // so that the events of that time come in one message; without a window it
-// polls at once. A poll that brought nothing is not followed by a wait.
+// polls at once. A poll that brought nothing is not followed by a wait, nor
+// is a full message: the service holds more events already.
 func TestPollsWaitTheBatchWindowAfterAMessage(t *testing.T) {
+	full := batch{completed: make([]int64, 0, maxJobMessagesPerEnvelope)}
+	for r := range int64(maxJobMessagesPerEnvelope) {
+		full.completed = append(full.completed, r+1)
+	}
 	cases := map[string]struct {
 		window time.Duration
+		first  batch
 		want   []string
 	}{
 		"Window": {
@@ -573,12 +579,21 @@ func TestPollsWaitTheBatchWindowAfterAMessage(t *testing.T) {
 				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
 			},
 		},
+		"FullMessage": {
+			window: 250 * time.Millisecond,
+			first:  full,
+			want: []string{
+				"s1 get last=0 capacity=5", "s1 delete 1",
+				"s1 get last=1 capacity=5", "s1 delete 2", "pause 250ms",
+				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
+			},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			c := &calls{}
 			s := newFakeSession(c, "s1", assigned(0),
-				message(1, assigned(0), batch{}),
+				message(1, assigned(0), tc.first),
 				message(2, assigned(0), batch{}),
 			)
 			s.emptyPolls = 1

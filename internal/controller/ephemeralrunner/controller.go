@@ -222,15 +222,22 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case exit.done:
 		return r.podFailed(ctx, log, er, pod, exit)
 	}
-	phase, reason, msg := v1alpha1.EphemeralRunnerPending, ReasonPodCreated, fmt.Sprintf("pod %s is %s", pod.Name, pod.Status.Phase)
+	return ctrl.Result{}, r.setStatus(ctx, er, podStatus(pod))
+}
+
+// podStatus writes the state of the runner's live pod into the status. A pod
+// waiting to run reads the same as the one just created, so that its
+// scheduling is not one more write.
+func podStatus(pod *corev1.Pod) func(*v1alpha1.EphemeralRunnerStatus) {
+	phase, reason, msg := v1alpha1.EphemeralRunnerPending, ReasonPodCreated, fmt.Sprintf("pod %s created", pod.Name)
 	if pod.Status.Phase == corev1.PodRunning {
 		phase, reason, msg = v1alpha1.EphemeralRunnerRunning, ReasonPodRunning, fmt.Sprintf("pod %s runs the runner", pod.Name)
 	}
-	return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+	return func(s *v1alpha1.EphemeralRunnerStatus) {
 		s.Phase, s.Reason, s.Message, s.PodName = phase, reason, msg, pod.Name
 		s.Ready = phase == v1alpha1.EphemeralRunnerRunning
 		s.SetCondition(readyCondition(s.Ready, reason, msg))
-	})
+	}
 }
 
 // registration is a runner registered in this reconcile, not yet in the
@@ -368,11 +375,10 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("cannot create the runner's pod: %w", err)
 	}
+	created := podStatus(pod)
 	return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 		reg.record(s)
-		s.Phase, s.Reason, s.PodName, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodCreated, pod.Name, false
-		s.Message = fmt.Sprintf("pod %s created", pod.Name)
-		s.SetCondition(readyCondition(false, ReasonPodCreated, s.Message))
+		created(s)
 	})
 }
 
@@ -439,6 +445,12 @@ func failureMessage(pod *corev1.Pod, exit podExit) string {
 // is removed from the service, retried while the service says a job still
 // runs. Its pod is deleted at once, then the runner itself.
 func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
+	if r.deletedSelf.Has(er.UID) {
+		// Finished already: a view that has neither the pod's deletion nor
+		// the runner's. Deleting both again was a pod and a runner DELETE
+		// more per runner in a burst.
+		return ctrl.Result{}, nil
+	}
 	// A runner that ran a job and exited 0 is done with it, and the service
 	// removed its record when the job completed (an ephemeral runner runs
 	// one job; PROTOCOL.md §5.6).

@@ -190,17 +190,18 @@ func ptrTrue() *bool { b := true; return &b }
 // A runner that ran its job and exited 0 left the service with its job: it
 // is not removed again, and its pod goes at once rather than after it. Its
 // next reconcile either finalizes it or, often, comes from a view that has
-// its pod's deletion but not its own: that one creates no pod and does not
-// delete the runner a second time.
+// its pod's deletion but not its own, or neither: that one creates no pod and
+// deletes neither the pod nor the runner a second time.
 func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		// staleNext makes the second reconcile read the runner as it was
-		// before the first.
-		staleNext bool
+		// before the first; stalePod its pod too.
+		staleNext, stalePod bool
 	}{
-		"Finalized": {reason: "the second reconcile sees the deletion and finalizes the runner"},
-		"SeenStale": {reason: "the second reconcile sees the pod gone but not the runner's deletion", staleNext: true},
+		"Finalized":    {reason: "the second reconcile sees the deletion and finalizes the runner"},
+		"SeenStale":    {reason: "the second reconcile sees the pod gone but not the runner's deletion", staleNext: true},
+		"PodSeenStale": {reason: "the second reconcile sees neither deletion: the pod still ended well", staleNext: true, stalePod: true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -211,6 +212,7 @@ func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
 			fa := &fakeActions{}
 			var deleted []string
 			var stale *v1alpha1.EphemeralRunner
+			var stalePod *corev1.Pod
 			r, kube := newFixtureWith(t, fa, interceptor.Funcs{
 				Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
 					deleted = append(deleted, fmt.Sprintf("%T %s", obj, obj.GetName()))
@@ -221,6 +223,10 @@ func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
 						stale.DeepCopyInto(er)
 						return nil
 					}
+					if pod, ok := obj.(*corev1.Pod); ok && stalePod != nil {
+						stalePod.DeepCopyInto(pod)
+						return nil
+					}
 					return c.Get(ctx, key, obj, opts...)
 				},
 			}, er, sec)
@@ -229,7 +235,8 @@ func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { arcruntime.ForgetRunner(cur.UID) })
-			if err := kube.Create(t.Context(), podOwnedBy(cur)); err != nil {
+			pod := podOwnedBy(cur)
+			if err := kube.Create(t.Context(), pod); err != nil {
 				t.Fatal(err)
 			}
 
@@ -237,7 +244,11 @@ func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
 			if tc.staleNext {
 				stale = cur // a view from before the finish
 			}
+			if tc.stalePod {
+				stalePod = pod
+			}
 			reconcile(t, r)
+			stale, stalePod = nil, nil // the checks read what is
 			if tc.staleNext {
 				if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, &corev1.Pod{}); !kerrors.IsNotFound(err) {
 					t.Errorf("%s\npod after the stale reconcile: %v, want none", tc.reason, err)
@@ -257,7 +268,8 @@ func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
 }
 
 // A new runner is registered and its pod created in one reconcile, and the
-// registration reaches the status with the pod, in one write.
+// registration reaches the status with the pod, in one write. The pod's
+// scheduling is no second write: the status reads the same until it runs.
 func TestRegistrationWrittenWithThePod(t *testing.T) {
 	fa := &fakeActions{}
 	var statusPatches int
@@ -267,9 +279,16 @@ func TestRegistrationWrittenWithThePod(t *testing.T) {
 	}}, newRunner())
 
 	reconcile(t, r)
-	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, &corev1.Pod{}); err != nil {
+	pod := &corev1.Pod{}
+	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, pod); err != nil {
 		t.Fatalf("the runner's pod after one reconcile: %v", err)
 	}
+	pod.Status.Phase = corev1.PodPending
+	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}}
+	if err := kube.Status().Update(t.Context(), pod); err != nil {
+		t.Fatal(err)
+	}
+	reconcile(t, r)
 	cur := &v1alpha1.EphemeralRunner{}
 	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, cur); err != nil {
 		t.Fatal(err)
