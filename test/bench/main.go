@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -68,7 +69,7 @@ func main() {
 	flag.Float64Var(&c.steadyRate, "steady-rate", 5, "jobs per second of (c)")
 	flag.DurationVar(&c.steadyFor, "steady-for", 2*time.Minute, "length of (c)")
 	flag.DurationVar(&c.jobDuration, "job-duration", 10*time.Second, "how long each job runs")
-	flag.DurationVar(&c.profileFor, "profile-for", 30*time.Second, "length of the provider CPU profile taken at the start of the burst (embedded provider only)")
+	flag.DurationVar(&c.profileFor, "profile-for", 30*time.Second, "length of the CPU profiles taken at the start of the burst: the API server's, and the provider's with --provider embedded (0: none)")
 	flag.DurationVar(&c.drainTimeout, "drain-timeout", 20*time.Minute, "how long a scenario may take to finish")
 	flag.Parse()
 	if err := run(c); err != nil {
@@ -267,13 +268,24 @@ func burst(ctx context.Context, env *demo.Env, c config, results Results, progre
 			samples = append(samples, smp)
 		},
 	}
-	if c.pprofAddr != "" && c.profileFor > 0 {
+	if c.profileFor > 0 {
+		fetches := map[string]profileFetch{"apiserver": apiServerProfile(env.Clients)}
+		if c.pprofAddr != "" {
+			fetches["provider"] = providerProfile(c.pprofAddr)
+		}
 		s.onStart = func(ctx context.Context) {
-			if err := profileProvider(ctx, c.pprofAddr, c.out, c.profileFor); err != nil {
-				progress("%v", err)
-				return
+			var wg sync.WaitGroup
+			for name, fetch := range fetches {
+				wg.Go(func() {
+					top, err := profile(ctx, name, fetch, c.out, c.profileFor)
+					if err != nil {
+						progress("%v", err)
+						return
+					}
+					progress("%s CPU profile of the burst's first %s in %s", name, c.profileFor, top)
+				})
 			}
-			progress("provider CPU profile of the burst's first %s in %s", c.profileFor, filepath.Join(c.out, "provider-burst.top.txt"))
+			wg.Wait()
 		}
 	}
 	if c.burstJobs != 1000 {
