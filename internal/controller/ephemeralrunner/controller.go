@@ -107,10 +107,15 @@ type Reconciler struct {
 	// (its pod's deletion arrives first), and deleting it again was half a
 	// request more per runner in a burst.
 	deletedSelf arcruntime.UIDSet
-	newClient   controller.ActionsClientFactory
-	log         logging.Logger
-	cfg         Config
-	now         func() time.Time
+	// recorded holds the uids of the runners whose registration this
+	// process wrote into the status: a view without it is one from before
+	// that write, not a registration to record again (a write more per
+	// runner in a burst, which also set its status back to Registered).
+	recorded  arcruntime.UIDSet
+	newClient controller.ActionsClientFactory
+	log       logging.Logger
+	cfg       Config
+	now       func() time.Time
 }
 
 // Setup adds the EphemeralRunner controller to mgr with ARC's backoff.
@@ -198,11 +203,16 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, r.deleteSelf(ctx, er)
 	case kerrors.IsNotFound(err):
 		return r.createPod(ctx, log, er, secretName, reg)
+	case reg != nil && !reg.fresh && r.recorded.Has(er.UID):
+		// The status has the registration; this view is from before it
+		// did. The status's update brings us back.
+		return ctrl.Result{}, nil
 	case reg != nil:
 		// Registered just now, yet a pod of the runner's name exists: not
-		// one this registration can trust. Record the registration; the
+		// one this registration can trust; or registered by a reconcile
+		// whose status write did not happen. Record the registration; the
 		// next reconcile deals with the pod.
-		return ctrl.Result{RequeueAfter: immediateRetry}, r.setStatus(ctx, er, reg.record)
+		return ctrl.Result{RequeueAfter: immediateRetry}, r.recordRegistration(ctx, er, reg, func(*v1alpha1.EphemeralRunnerStatus) {})
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
 	case !metav1.IsControlledBy(pod, er):
@@ -249,6 +259,9 @@ type registration struct {
 	id         int64
 	name       string
 	secretName string
+	// fresh is a registration made in this reconcile, not read back from
+	// the Secret.
+	fresh bool
 }
 
 // record writes the registration into s.
@@ -332,15 +345,14 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 	}
 	r.wroteSecret.Add(er.UID)
 	log.Debug("Registered runner", "runnerId", jit.Runner.ID, "runnerName", jit.Runner.Name)
-	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name}, ctrl.Result{}, nil
+	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name, fresh: true}, ctrl.Result{}, nil
 }
 
 // createPod creates the runner's pod, once the backoff after the last
 // failed pod has passed.
 func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, secretName string, reg *registration) (ctrl.Result, error) {
 	if wait := nextPodAt(&er.Status, r.cfg.BackoffBase).Sub(r.now()); wait > 0 {
-		return ctrl.Result{RequeueAfter: wait}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-			reg.record(s)
+		return ctrl.Result{RequeueAfter: wait}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonBackoff, false
 			s.Message = fmt.Sprintf("%d pods failed; the next starts in %s", s.Failures, wait.Round(time.Second))
 			s.SetCondition(readyCondition(false, ReasonBackoff, s.Message))
@@ -349,8 +361,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 	pod, err := newRunnerPod(er, secretName)
 	if err != nil {
 		// Only a new template helps; the runner's spec change requeues it.
-		return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-			reg.record(s)
+		return ctrl.Result{}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason, s.Message = v1alpha1.EphemeralRunnerPending, ReasonInvalidTemplate, fmt.Sprintf("%s: %v", errBuildPod, err)
 			s.SetCondition(readyCondition(false, ReasonInvalidTemplate, s.Message))
 		})
@@ -366,8 +377,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 		// A ResourceQuota (or an admission policy) refused the pod: that is
 		// not a failure of the runner; retry, and say why in the status.
 		log.Info("Pod creation refused", "error", err.Error())
-		return ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-			reg.record(s)
+		return ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodCreateRefused, false
 			s.Message = fmt.Sprintf("the API server refused the pod, retrying: %s", arcruntime.FirstLine(err.Error()))
 			s.SetCondition(readyCondition(false, ReasonPodCreateRefused, s.Message))
@@ -375,11 +385,22 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("cannot create the runner's pod: %w", err)
 	}
-	created := podStatus(pod)
-	return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+	return ctrl.Result{}, r.recordRegistration(ctx, er, reg, podStatus(pod))
+}
+
+// recordRegistration writes reg, if any, into the status with change, and
+// remembers that it did.
+func (r *Reconciler) recordRegistration(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, change func(*v1alpha1.EphemeralRunnerStatus)) error {
+	if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 		reg.record(s)
-		created(s)
-	})
+		change(s)
+	}); err != nil {
+		return err
+	}
+	if reg != nil {
+		r.recorded.Add(er.UID)
+	}
+	return nil
 }
 
 // podFailed records a failed pod and deletes it; the next pod follows after
@@ -522,6 +543,7 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 	arcruntime.ForgetRunner(er.UID)
 	r.wroteSecret.Delete(er.UID)
 	r.deletedSelf.Delete(er.UID)
+	r.recorded.Delete(er.UID)
 	return ctrl.Result{}, nil
 }
 

@@ -300,6 +300,83 @@ func TestRegistrationWrittenWithThePod(t *testing.T) {
 	}
 }
 
+// A view of the runner from before its registration reached the status is
+// not a registration to record again: the status is written once, and not
+// set back to Registered. After a restart, a registration whose status write
+// was lost is recorded from the Secret.
+func TestRegistrationRecordedOnce(t *testing.T) {
+	cases := map[string]struct {
+		reason      string
+		restart     bool
+		wantPatches int
+		wantReason  string
+	}{
+		"StaleView": {
+			reason:      "the second reconcile reads the runner as it was before the first wrote its status",
+			wantPatches: 1, wantReason: ReasonPodCreated,
+		},
+		"AfterARestart": {
+			reason:      "a new process finds the Secret and the pod, and a status without the registration",
+			restart:     true,
+			wantPatches: 2, wantReason: ReasonRegistered,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = types.UID("uid-recorded-once-" + name)
+			fa := &fakeActions{}
+			var patches int
+			var stale *v1alpha1.EphemeralRunner
+			r, kube := newFixtureWith(t, fa, interceptor.Funcs{
+				SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+					patches++
+					return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+				},
+				Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+					if er, ok := obj.(*v1alpha1.EphemeralRunner); ok && stale != nil {
+						stale.DeepCopyInto(er)
+						return nil
+					}
+					return c.Get(ctx, key, obj, opts...)
+				},
+			}, er)
+			before := &v1alpha1.EphemeralRunner{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), before); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { arcruntime.ForgetRunner(before.UID) })
+
+			reconcile(t, r) // registers, creates the pod, writes the status
+			if tc.restart {
+				cur := &v1alpha1.EphemeralRunner{}
+				if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+					t.Fatal(err)
+				}
+				cur.Status = v1alpha1.EphemeralRunnerStatus{}
+				if err := kube.Status().Update(t.Context(), cur); err != nil {
+					t.Fatal(err)
+				}
+				r = NewReconciler(kube, controller.Options{ActionsClientFactory: func(context.Context, *clients.Config) (actions.Client, error) { return fa, nil }}, Config{})
+			} else {
+				stale = before
+			}
+			reconcile(t, r)
+			stale = nil // the checks read what is
+
+			cur := &v1alpha1.EphemeralRunner{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+				t.Fatal(err)
+			}
+			got := []any{patches, cur.Status.RunnerID, cur.Status.Reason, len(fa.calls)}
+			want := []any{tc.wantPatches, int64(42), tc.wantReason, 1}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s\nstatus writes, runner id, reason, Actions calls: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
 // A JIT config Secret the cache does not show yet, written by the reconcile
 // before, is read from the API server: registering again would remove the
 // registration its pod runs with (seen in a burst: three runners exited
