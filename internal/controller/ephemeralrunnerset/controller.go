@@ -14,6 +14,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -75,6 +76,8 @@ type Reconciler struct {
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
 	expect    *expectations
+	statuses  *statusWrites
+	now       func() time.Time
 }
 
 // Setup adds the EphemeralRunnerSet controller to mgr.
@@ -84,7 +87,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	if log == nil {
 		log = logging.NewNopLogger()
 	}
-	r := &Reconciler{kube: mgr.GetClient(), newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunnerset"), expect: newExpectations()}
+	r := &Reconciler{kube: mgr.GetClient(), newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunnerset"), expect: newExpectations(), statuses: newStatusWrites(), now: time.Now}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("ephemeralrunnerset").
 		For(&v1alpha1.EphemeralRunnerSet{}).
@@ -152,8 +155,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			result.RequeueAfter = time.Until(settles.Add(idleGrace)) + time.Second
 		}
 	}
-	if err := r.updateStatus(ctx, set, state, plan, scaleErr); err != nil {
+	wait, err := r.updateStatus(ctx, set, state, plan, scaleErr)
+	if err != nil {
 		return ctrl.Result{}, errors.Join(scaleErr, err)
+	}
+	if wait > 0 && (result.RequeueAfter == 0 || wait < result.RequeueAfter) {
+		result.RequeueAfter = wait
 	}
 	return result, scaleErr
 }
@@ -308,6 +315,7 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	if left == 0 {
 		arcruntime.ForgetScaleSet(set.Namespace, set.Spec.ScaleSet.Name)
 		r.expect.forget(set.UID)
+		r.statuses.forget(set.UID)
 		controllerutil.RemoveFinalizer(set, Finalizer)
 		if err := r.kube.Update(ctx, set); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)
@@ -345,7 +353,10 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	return ctrl.Result{RequeueAfter: deletionPoll}, err
 }
 
-func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, state runnerState, plan scalePlan, scaleErr error) error {
+// updateStatus sets the gha_* gauges and writes the status; a change of only
+// the counts within countsInterval of the last write waits for the returned
+// time instead.
+func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, state runnerState, plan scalePlan, scaleErr error) (time.Duration, error) {
 	c := state.counts()
 	labels := arcruntime.ScaleSetLabels(set.Spec.ScaleSet.Name, set.Namespace, set.Spec.GitHubConfigURL)
 	arcruntime.PendingEphemeralRunners.With(labels).Set(float64(c.pending))
@@ -364,14 +375,30 @@ func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRu
 			ready.Message += fmt.Sprintf("; replacing %d failed", c.failed)
 		}
 	}
-	return r.patchStatus(ctx, set, func(s *v1alpha1.EphemeralRunnerSetStatus) {
+	change := func(s *v1alpha1.EphemeralRunnerSetStatus) {
 		s.ObservedGeneration = set.Generation
 		s.CurrentReplicas, s.PendingEphemeralRunners, s.RunningEphemeralRunners, s.FailedEphemeralRunners = c.current, c.pending, c.running, c.failed
 		if plan.actOnPatch && scaleErr == nil {
 			s.ObservedPatchID = set.Spec.PatchID
 		}
 		s.SetCondition(ready)
-	})
+	}
+	next := set.Status.DeepCopy()
+	change(next)
+	if equality.Semantic.DeepEqual(&set.Status, next) {
+		return 0, nil
+	}
+	now := r.now()
+	if onlyCounts(&set.Status, next) {
+		if wait := r.statuses.wait(set.UID, now); wait > 0 {
+			return wait, nil
+		}
+	}
+	if err := r.patchStatus(ctx, set, func(s *v1alpha1.EphemeralRunnerSetStatus) { *s = *next }); err != nil {
+		return 0, err
+	}
+	r.statuses.wrote(set.UID, now)
+	return 0, nil
 }
 
 // patchStatus writes the status after change, unless nothing changed.

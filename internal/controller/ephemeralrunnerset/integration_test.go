@@ -98,6 +98,18 @@ func TestScaleUpRunsEveryJobAndLeavesNothing(t *testing.T) {
 	// The jobs are done: the listener would lower replicas now.
 	h.Scale(t, set.Name, 0, 2)
 	assertNothingLeft(t, h)
+
+	// The status follows the runners to the end: written at most once a
+	// second while only its counts change, the last counts still land.
+	testenv.Eventually(t, 30*time.Second, "the set's status at zero runners, the last patch answered", func(ctx context.Context) (bool, error) {
+		cur := &v1alpha1.EphemeralRunnerSet{}
+		if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(set), cur); err != nil {
+			return false, err
+		}
+		st := cur.Status
+		return check(st.CurrentReplicas == 0 && st.PendingEphemeralRunners == 0 && st.RunningEphemeralRunners == 0 && st.ObservedPatchID == 2,
+			"current %d, pending %d, running %d, observed patch %d", st.CurrentReplicas, st.PendingEphemeralRunners, st.RunningEphemeralRunners, st.ObservedPatchID)
+	})
 }
 
 // A runner whose pod fails three times runs its job on the fourth pod; a

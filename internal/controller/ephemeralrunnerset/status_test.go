@@ -1,0 +1,158 @@
+package ephemeralrunnerset
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
+)
+
+func TestOnlyCounts(t *testing.T) {
+	ready := func(status metav1.ConditionStatus, reason, msg string) []metav1.Condition {
+		return []metav1.Condition{{Type: v1alpha1.ConditionTypeReady, Status: status, Reason: reason, Message: msg}}
+	}
+	cur := v1alpha1.EphemeralRunnerSetStatus{ObservedGeneration: 2, ObservedPatchID: 7, CurrentReplicas: 3, PendingEphemeralRunners: 1, RunningEphemeralRunners: 2,
+		Conditions: ready(metav1.ConditionTrue, ReasonScaled, "3 of 3 runners: 1 pending, 2 running")}
+	cases := map[string]struct {
+		reason string
+		// was changes cur before; next changes it after.
+		was, next func(s *v1alpha1.EphemeralRunnerSetStatus)
+		want      bool
+	}{
+		"CountsAndMessage": {
+			reason: "a runner that started running changes the counts and the message only",
+			next: func(s *v1alpha1.EphemeralRunnerSetStatus) {
+				s.PendingEphemeralRunners, s.RunningEphemeralRunners = 0, 3
+				s.Conditions = ready(metav1.ConditionTrue, ReasonScaled, "3 of 3 runners: 0 pending, 3 running")
+			},
+			want: true,
+		},
+		"PatchAnswered": {
+			reason: "an answered patch is written at once",
+			next:   func(s *v1alpha1.EphemeralRunnerSetStatus) { s.ObservedPatchID = 8 },
+		},
+		"GenerationObserved": {
+			reason: "a new generation observed is written at once",
+			next:   func(s *v1alpha1.EphemeralRunnerSetStatus) { s.ObservedGeneration = 3 },
+		},
+		"ReadinessChanged": {
+			reason: "a set that starts scaling is written at once",
+			next: func(s *v1alpha1.EphemeralRunnerSetStatus) {
+				s.Conditions = ready(metav1.ConditionFalse, ReasonScaling, "3 of 5 runners: 1 pending, 2 running")
+			},
+		},
+		"ReasonChanged": {
+			reason: "a scale that fails is written at once, though the set stays not ready",
+			next: func(s *v1alpha1.EphemeralRunnerSetStatus) {
+				s.Conditions = ready(metav1.ConditionTrue, ReasonScaleFailed, "cannot create EphemeralRunners")
+			},
+		},
+		"FirstCondition": {
+			reason: "a status without its Ready condition yet gets it at once",
+			was:    func(s *v1alpha1.EphemeralRunnerSetStatus) { s.Conditions = nil },
+			next:   func(*v1alpha1.EphemeralRunnerSetStatus) {},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			from := cur.DeepCopy()
+			if tc.was != nil {
+				tc.was(from)
+			}
+			next := cur.DeepCopy()
+			tc.next(next)
+			if got := onlyCounts(from, next); got != tc.want {
+				t.Errorf("%s\nonlyCounts: got %t, want %t", tc.reason, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStatusWritesWait(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC)
+	w := newStatusWrites()
+	got := []time.Duration{w.wait("a", t0)}
+	w.wrote("a", t0)
+	got = append(got, w.wait("a", t0.Add(300*time.Millisecond)), w.wait("a", t0.Add(countsInterval)), w.wait("b", t0))
+	w.forget("a")
+	got = append(got, w.wait("a", t0.Add(300*time.Millisecond)))
+	want := []time.Duration{0, countsInterval - 300*time.Millisecond, 0, 0, 0}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("waits: never written, 300 ms after a write, an interval after, another set, forgotten: -want +got:\n%s", diff)
+	}
+}
+
+// Counts that change within a second of the last write wait for it to pass;
+// an answered patch does not wait.
+func TestCountsWaitForTheInterval(t *testing.T) {
+	s := kruntime.NewScheme()
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	set := &v1alpha1.EphemeralRunnerSet{ObjectMeta: metav1.ObjectMeta{Name: "linux", Namespace: "ns", UID: "set-uid"},
+		Spec: v1alpha1.EphemeralRunnerSetSpec{Replicas: 2, PatchID: 1}}
+	var writes int
+	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(set).WithStatusSubresource(set).WithInterceptorFuncs(interceptor.Funcs{
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+			writes++
+			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+		},
+	}).Build()
+	t0 := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC)
+	now := t0
+	r := &Reconciler{kube: kube, log: logging.NewNopLogger(), expect: newExpectations(), statuses: newStatusWrites(), now: func() time.Time { return now }}
+	cur := &v1alpha1.EphemeralRunnerSet{}
+	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(set), cur); err != nil {
+		t.Fatal(err)
+	}
+	oneRunning := newRunnerState([]v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerPending), runner("b", v1alpha1.EphemeralRunnerRunning)}, func(string) bool { return false })
+	twoRunning := newRunnerState([]v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning), runner("b", v1alpha1.EphemeralRunnerRunning)}, func(string) bool { return false })
+
+	type step struct {
+		at    time.Duration
+		state runnerState
+		plan  scalePlan
+		// patchID, when set, is the set's new spec.patchID.
+		patchID int64
+	}
+	steps := []step{
+		{at: 0, state: oneRunning, plan: scalePlan{actOnPatch: true}},
+		{at: 300 * time.Millisecond, state: twoRunning},
+		{at: 400 * time.Millisecond, state: twoRunning, plan: scalePlan{actOnPatch: true}, patchID: 2},
+		{at: 600 * time.Millisecond, state: oneRunning},
+		{at: 1400 * time.Millisecond, state: oneRunning},
+	}
+	var got []string
+	for _, st := range steps {
+		now = t0.Add(st.at)
+		if st.patchID != 0 {
+			cur.Spec.PatchID = st.patchID
+		}
+		before := writes
+		wait, err := r.updateStatus(t.Context(), cur, st.state, st.plan, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s: writes %d, wait %s, running %d, observed patch %d", st.at, writes-before, wait, cur.Status.RunningEphemeralRunners, cur.Status.ObservedPatchID))
+	}
+	want := []string{
+		"0s: writes 1, wait 0s, running 1, observed patch 1",
+		"300ms: writes 0, wait 700ms, running 1, observed patch 1",
+		"400ms: writes 1, wait 0s, running 2, observed patch 2",
+		"600ms: writes 0, wait 800ms, running 2, observed patch 2",
+		"1.4s: writes 1, wait 0s, running 1, observed patch 2",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("status writes: -want +got:\n%s", diff)
+	}
+}
