@@ -353,9 +353,9 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	return ctrl.Result{RequeueAfter: deletionPoll}, err
 }
 
-// updateStatus sets the gha_* gauges and writes the status; a change of only
-// the counts within countsInterval of the last write waits for the returned
-// time instead.
+// updateStatus sets the gha_* gauges and writes the status; a routine change
+// within routineInterval of the last write waits for the returned time
+// instead.
 func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, state runnerState, plan scalePlan, scaleErr error) (time.Duration, error) {
 	c := state.counts()
 	labels := arcruntime.ScaleSetLabels(set.Spec.ScaleSet.Name, set.Namespace, set.Spec.GitHubConfigURL)
@@ -389,7 +389,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRu
 		return 0, nil
 	}
 	now := r.now()
-	if onlyCounts(&set.Status, next) {
+	if routine(&set.Status, next) {
 		if wait := r.statuses.wait(set.UID, now); wait > 0 {
 			return wait, nil
 		}

@@ -99,8 +99,8 @@ func TestScaleUpRunsEveryJobAndLeavesNothing(t *testing.T) {
 	h.Scale(t, set.Name, 0, 2)
 	assertNothingLeft(t, h)
 
-	// The status follows the runners to the end: written at most once a
-	// second while only its counts change, the last counts still land.
+	// The status follows the runners to the end: its routine changes are
+	// written at most once a second, and the last ones still land.
 	testenv.Eventually(t, 30*time.Second, "the set's status at zero runners, the last patch answered", func(ctx context.Context) (bool, error) {
 		cur := &v1alpha1.EphemeralRunnerSet{}
 		if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(set), cur); err != nil {

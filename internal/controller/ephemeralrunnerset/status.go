@@ -5,22 +5,24 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 )
 
-// countsInterval is the least time between two writes of a set's status that
-// change only its counts. Written at every change, the counts of a set taking
-// 5 jobs a second cost three writes of the whole set per job; the gha_*
-// gauges still follow every reconcile.
-const countsInterval = time.Second
+// routineInterval is the least time between two writes of a set's status
+// whose change is routine: the counts, the Ready message, the patch answered,
+// Scaled and Scaling. Written at every change, a set taking 5 jobs a second
+// wrote its status three times per job (each a write of the whole set and a
+// new look of a composite that watches it); the gha_* gauges still follow
+// every reconcile.
+const routineInterval = time.Second
 
-// onlyCounts tells whether next differs from cur in the runner counts and
-// the Ready message alone: no patch answered, no generation observed, no
-// change of readiness.
-func onlyCounts(cur, next *v1alpha1.EphemeralRunnerSetStatus) bool {
-	if cur.ObservedGeneration != next.ObservedGeneration || cur.ObservedPatchID != next.ObservedPatchID {
+// routine tells whether the change from cur to next can wait routineInterval:
+// no new generation observed, and no failure shown or cleared.
+func routine(cur, next *v1alpha1.EphemeralRunnerSetStatus) bool {
+	if cur.ObservedGeneration != next.ObservedGeneration {
 		return false
 	}
 	was := meta.FindStatusCondition(cur.Conditions, v1alpha1.ConditionTypeReady)
@@ -28,7 +30,12 @@ func onlyCounts(cur, next *v1alpha1.EphemeralRunnerSetStatus) bool {
 	if was == nil || is == nil {
 		return was == is
 	}
-	return was.Status == is.Status && was.Reason == is.Reason
+	return !failing(was) && !failing(is)
+}
+
+// failing tells whether a Ready condition shows a failure to scale.
+func failing(c *metav1.Condition) bool {
+	return c.Reason != ReasonScaled && c.Reason != ReasonScaling
 }
 
 // statusWrites remembers when each set's status was last written.
@@ -41,8 +48,8 @@ func newStatusWrites() *statusWrites {
 	return &statusWrites{at: map[types.UID]time.Time{}}
 }
 
-// wait is how long a write of only counts to the set with uid waits at now:
-// zero when countsInterval has passed since its last write.
+// wait is how long a routine write of the status of the set with uid waits
+// at now: zero when routineInterval has passed since its last write.
 func (w *statusWrites) wait(uid types.UID, now time.Time) time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -50,7 +57,7 @@ func (w *statusWrites) wait(uid types.UID, now time.Time) time.Duration {
 	if !ok {
 		return 0
 	}
-	return max(0, last.Add(countsInterval).Sub(now))
+	return max(0, last.Add(routineInterval).Sub(now))
 }
 
 func (w *statusWrites) wrote(uid types.UID, now time.Time) {

@@ -2,6 +2,7 @@ package ephemeralrunnerset
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 )
 
-func TestOnlyCounts(t *testing.T) {
+func TestRoutine(t *testing.T) {
 	ready := func(status metav1.ConditionStatus, reason, msg string) []metav1.Condition {
 		return []metav1.Condition{{Type: v1alpha1.ConditionTypeReady, Status: status, Reason: reason, Message: msg}}
 	}
@@ -38,24 +39,33 @@ func TestOnlyCounts(t *testing.T) {
 			want: true,
 		},
 		"PatchAnswered": {
-			reason: "an answered patch is written at once",
+			reason: "the listener patches a busy set every few seconds: an answered patch is routine",
 			next:   func(s *v1alpha1.EphemeralRunnerSetStatus) { s.ObservedPatchID = 8 },
+			want:   true,
+		},
+		"Scaling": {
+			reason: "a set that scales to a new target is routine",
+			next: func(s *v1alpha1.EphemeralRunnerSetStatus) {
+				s.Conditions = ready(metav1.ConditionFalse, ReasonScaling, "3 of 5 runners: 1 pending, 2 running")
+			},
+			want: true,
 		},
 		"GenerationObserved": {
 			reason: "a new generation observed is written at once",
 			next:   func(s *v1alpha1.EphemeralRunnerSetStatus) { s.ObservedGeneration = 3 },
 		},
-		"ReadinessChanged": {
-			reason: "a set that starts scaling is written at once",
+		"ScaleFailed": {
+			reason: "a scale that fails is written at once",
 			next: func(s *v1alpha1.EphemeralRunnerSetStatus) {
-				s.Conditions = ready(metav1.ConditionFalse, ReasonScaling, "3 of 5 runners: 1 pending, 2 running")
+				s.Conditions = ready(metav1.ConditionFalse, ReasonScaleFailed, "cannot create EphemeralRunners")
 			},
 		},
-		"ReasonChanged": {
-			reason: "a scale that fails is written at once, though the set stays not ready",
-			next: func(s *v1alpha1.EphemeralRunnerSetStatus) {
-				s.Conditions = ready(metav1.ConditionTrue, ReasonScaleFailed, "cannot create EphemeralRunners")
+		"Recovered": {
+			reason: "a set that scales again after a failure is written at once",
+			was: func(s *v1alpha1.EphemeralRunnerSetStatus) {
+				s.Conditions = ready(metav1.ConditionFalse, ReasonScaleFailed, "cannot create EphemeralRunners")
 			},
+			next: func(*v1alpha1.EphemeralRunnerSetStatus) {},
 		},
 		"FirstCondition": {
 			reason: "a status without its Ready condition yet gets it at once",
@@ -71,8 +81,8 @@ func TestOnlyCounts(t *testing.T) {
 			}
 			next := cur.DeepCopy()
 			tc.next(next)
-			if got := onlyCounts(from, next); got != tc.want {
-				t.Errorf("%s\nonlyCounts: got %t, want %t", tc.reason, got, tc.want)
+			if got := routine(from, next); got != tc.want {
+				t.Errorf("%s\nroutine: got %t, want %t", tc.reason, got, tc.want)
 			}
 		})
 	}
@@ -83,18 +93,18 @@ func TestStatusWritesWait(t *testing.T) {
 	w := newStatusWrites()
 	got := []time.Duration{w.wait("a", t0)}
 	w.wrote("a", t0)
-	got = append(got, w.wait("a", t0.Add(300*time.Millisecond)), w.wait("a", t0.Add(countsInterval)), w.wait("b", t0))
+	got = append(got, w.wait("a", t0.Add(300*time.Millisecond)), w.wait("a", t0.Add(routineInterval)), w.wait("b", t0))
 	w.forget("a")
 	got = append(got, w.wait("a", t0.Add(300*time.Millisecond)))
-	want := []time.Duration{0, countsInterval - 300*time.Millisecond, 0, 0, 0}
+	want := []time.Duration{0, routineInterval - 300*time.Millisecond, 0, 0, 0}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("waits: never written, 300 ms after a write, an interval after, another set, forgotten: -want +got:\n%s", diff)
 	}
 }
 
-// Counts that change within a second of the last write wait for it to pass;
-// an answered patch does not wait.
-func TestCountsWaitForTheInterval(t *testing.T) {
+// A routine change within a second of the last write waits for it to pass; a
+// failure, and the recovery from it, are written at once.
+func TestRoutineChangesWaitForTheInterval(t *testing.T) {
 	s := kruntime.NewScheme()
 	if err := v1alpha1.AddToScheme(s); err != nil {
 		t.Fatal(err)
@@ -124,22 +134,28 @@ func TestCountsWaitForTheInterval(t *testing.T) {
 		plan  scalePlan
 		// patchID, when set, is the set's new spec.patchID.
 		patchID int64
+		err     error
 	}
 	steps := []step{
 		{at: 0, state: oneRunning, plan: scalePlan{actOnPatch: true}},
 		{at: 300 * time.Millisecond, state: twoRunning},
 		{at: 400 * time.Millisecond, state: twoRunning, plan: scalePlan{actOnPatch: true}, patchID: 2},
-		{at: 600 * time.Millisecond, state: oneRunning},
-		{at: 1400 * time.Millisecond, state: oneRunning},
+		{at: 600 * time.Millisecond, state: oneRunning, err: errors.New("cannot create EphemeralRunners")},
+		{at: 900 * time.Millisecond, state: twoRunning},
+		{at: 1600 * time.Millisecond, state: twoRunning, plan: scalePlan{actOnPatch: true}},
+		{at: 1900 * time.Millisecond, state: twoRunning, plan: scalePlan{actOnPatch: true}},
 	}
 	var got []string
 	for _, st := range steps {
 		now = t0.Add(st.at)
 		if st.patchID != 0 {
 			cur.Spec.PatchID = st.patchID
+			if err := kube.Update(t.Context(), cur); err != nil {
+				t.Fatal(err)
+			}
 		}
 		before := writes
-		wait, err := r.updateStatus(t.Context(), cur, st.state, st.plan, nil)
+		wait, err := r.updateStatus(t.Context(), cur, st.state, st.plan, st.err)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,9 +164,11 @@ func TestCountsWaitForTheInterval(t *testing.T) {
 	want := []string{
 		"0s: writes 1, wait 0s, running 1, observed patch 1",
 		"300ms: writes 0, wait 700ms, running 1, observed patch 1",
-		"400ms: writes 1, wait 0s, running 2, observed patch 2",
-		"600ms: writes 0, wait 800ms, running 2, observed patch 2",
-		"1.4s: writes 1, wait 0s, running 1, observed patch 2",
+		"400ms: writes 0, wait 600ms, running 1, observed patch 1",
+		"600ms: writes 1, wait 0s, running 1, observed patch 1",
+		"900ms: writes 1, wait 0s, running 2, observed patch 1",
+		"1.6s: writes 0, wait 300ms, running 2, observed patch 1",
+		"1.9s: writes 1, wait 0s, running 2, observed patch 2",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("status writes: -want +got:\n%s", diff)
