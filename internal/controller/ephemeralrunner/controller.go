@@ -104,8 +104,8 @@ type Reconciler struct {
 	wroteSecret arcruntime.UIDSet
 	// deletedSelf holds the uids of the runners this process deleted: a
 	// finished runner's next reconcile most often still shows it undeleted
-	// (its pod's deletion arrives first), and deleting it again was half a
-	// request more per runner in a burst.
+	// (its pod's deletion arrives first, or neither), and finishing it
+	// again deleted its pod and itself a second time in a burst.
 	deletedSelf arcruntime.UIDSet
 	// recorded holds the uids of the runners whose registration this
 	// process wrote into the status: a view without it is one from before
@@ -172,6 +172,11 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !er.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, log, er)
 	}
+	if r.deletedSelf.Has(er.UID) {
+		// Deleted by this process; a view from before that shows it still
+		// finishing. Its deletion brings us back.
+		return ctrl.Result{}, nil
+	}
 	if controllerutil.AddFinalizer(er, Finalizer) {
 		if err := r.kube.Update(ctx, er); err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errAddFinalizer, err)
@@ -197,9 +202,6 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// Finished, or removed by its set, and its pod deleted: a view
 		// that has the pod's deletion but not yet the runner's. A new pod
 		// would start with a registration the service no longer has.
-		if r.deletedSelf.Has(er.UID) {
-			return ctrl.Result{}, nil
-		}
 		return ctrl.Result{}, r.deleteSelf(ctx, er)
 	case kerrors.IsNotFound(err):
 		return r.createPod(ctx, log, er, secretName, reg)
@@ -466,12 +468,6 @@ func failureMessage(pod *corev1.Pod, exit podExit) string {
 // is removed from the service, retried while the service says a job still
 // runs. Its pod is deleted at once, then the runner itself.
 func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
-	if r.deletedSelf.Has(er.UID) {
-		// Finished already: a view that has neither the pod's deletion nor
-		// the runner's. Deleting both again was a pod and a runner DELETE
-		// more per runner in a burst.
-		return ctrl.Result{}, nil
-	}
 	// A runner that ran a job and exited 0 is done with it, and the service
 	// removed its record when the job completed (an ephemeral runner runs
 	// one job; PROTOCOL.md §5.6).
