@@ -1,12 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -35,55 +36,36 @@ func readAPIServerUsage(ctx context.Context, kube kubernetes.Interface) (apiServ
 // parseAPIServerUsage reads process_cpu_seconds_total and the write requests
 // of apiserver_request_total from the Prometheus text format.
 func parseAPIServerUsage(text string) (apiServerUsage, error) {
-	u := apiServerUsage{writes: map[string]float64{}}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "process_cpu_seconds_total "):
-			v, err := strconv.ParseFloat(strings.TrimPrefix(line, "process_cpu_seconds_total "), 64)
-			if err != nil {
-				return apiServerUsage{}, fmt.Errorf("%s: %q: %w", errAPIServerMetrics, line, err)
-			}
-			u.cpuSeconds = v
-		case strings.HasPrefix(line, "apiserver_request_total{"):
-			labels, value, ok := strings.Cut(strings.TrimPrefix(line, "apiserver_request_total{"), "} ")
-			if !ok {
-				continue
-			}
-			l := parseLabels(labels)
-			if !writeVerbs[l["verb"]] || l["resource"] == "" {
-				continue
-			}
-			v, err := strconv.ParseFloat(value, 64)
-			if err != nil {
-				return apiServerUsage{}, fmt.Errorf("%s: %q: %w", errAPIServerMetrics, line, err)
-			}
-			key := l["resource"]
-			if l["subresource"] != "" {
-				key += "/" + l["subresource"]
-			}
-			u.writes[key+" "+l["verb"]] += v
-		}
-	}
-	if err := sc.Err(); err != nil {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
 		return apiServerUsage{}, fmt.Errorf("%s: %w", errAPIServerMetrics, err)
+	}
+	u := apiServerUsage{writes: map[string]float64{}}
+	for _, m := range families["process_cpu_seconds_total"].GetMetric() {
+		u.cpuSeconds += counterValue(m)
+	}
+	for _, m := range families["apiserver_request_total"].GetMetric() {
+		l := map[string]string{}
+		for _, p := range m.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		if !writeVerbs[l["verb"]] || l["resource"] == "" {
+			continue
+		}
+		key := l["resource"]
+		if l["subresource"] != "" {
+			key += "/" + l["subresource"]
+		}
+		u.writes[key+" "+l["verb"]] += counterValue(m)
 	}
 	return u, nil
 }
 
-// parseLabels splits name="value",... (the API server's label values hold no
-// quotes or commas).
-func parseLabels(s string) map[string]string {
-	labels := map[string]string{}
-	for pair := range strings.SplitSeq(s, ",") {
-		name, value, ok := strings.Cut(pair, "=")
-		if ok {
-			labels[name] = strings.Trim(value, `"`)
-		}
-	}
-	return labels
+// counterValue is a counter's value, also when its family has no TYPE line
+// (untyped).
+func counterValue(m *dto.Metric) float64 {
+	return m.GetCounter().GetValue() + m.GetUntyped().GetValue()
 }
 
 // since is what the API server did between before and u.
