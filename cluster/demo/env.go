@@ -111,6 +111,7 @@ type Env struct {
 	Sim            *simulator.Server
 	SimClient      *simclient.Client
 	Provider       *Process
+	providerLog    string
 	// ListenerBinary is the real listener executable (what listener processes run).
 	ListenerBinary string
 	Listeners      *UsageSampler
@@ -292,10 +293,40 @@ func (e *Env) startProvider() error {
 		p.Env = append(p.Env, EnvRole+"="+RoleProvider, EnvProviderNamespaces+"=")
 	default:
 		p.Path = filepath.Join(e.opts.WorkDir, "bin", "provider")
-		// Loopback ports the kernel picks: the listeners run on this host too.
-		p.Args = append([]string{"--metrics-bind-address=127.0.0.1:0", "--health-probe-bind-address=127.0.0.1:0"}, e.opts.ProviderArgs...)
+		// Loopback ports the kernel picks, unless asked for one (the
+		// provider refuses a flag given twice): the listeners run on this
+		// host too.
+		for _, flag := range []string{"--metrics-bind-address", "--health-probe-bind-address"} {
+			if !hasFlag(e.opts.ProviderArgs, flag) {
+				p.Args = append(p.Args, flag+"=127.0.0.1:0")
+			}
+		}
+		p.Args = append(p.Args, e.opts.ProviderArgs...)
 	}
-	e.Provider = p
+	e.Provider, e.providerLog = p, logPath
+	return nil
+}
+
+// hasFlag reports whether args set flag, as "--flag=v" or "--flag v".
+func hasFlag(args []string, flag string) bool {
+	for _, a := range args {
+		if a == flag || strings.HasPrefix(a, flag+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// providerExited is why the provider ended on its own, with where its log is;
+// nil while it runs. A wait for the provider's work fails with it at once
+// instead of at its deadline.
+func (e *Env) providerExited() error {
+	if e.Provider == nil {
+		return nil
+	}
+	if err := e.Provider.Exited(); err != nil {
+		return fmt.Errorf("%w (its log: %s)", err, e.providerLog)
+	}
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 const (
 	errStartProcess = "cannot start process"
 	errStopProcess  = "cannot stop process"
+	errExited       = "exited on its own"
 )
 
 // clockTicks is USER_HZ, the unit of the CPU times in /proc/PID/stat; it is 100 on
@@ -38,6 +39,9 @@ type Process struct {
 	cmd   *exec.Cmd
 	done  chan struct{}
 	usage Usage // of the runs that ended
+	// ending is set by Kill and Stop: an exit without it is the process's own.
+	ending bool
+	exited error
 }
 
 // Usage is the CPU time and peak resident memory of one or more processes.
@@ -72,9 +76,16 @@ func (p *Process) startLocked() error {
 		return fmt.Errorf("%s %s: %w", errStartProcess, p.Name, err)
 	}
 	done := make(chan struct{})
+	p.ending, p.exited = false, nil
 	go func() {
-		_ = cmd.Wait()
+		werr := cmd.Wait()
 		p.mu.Lock()
+		if !p.ending {
+			if werr == nil {
+				werr = errors.New("exit status 0")
+			}
+			p.exited = fmt.Errorf("%s %s: %w", p.Name, errExited, werr)
+		}
 		if st := cmd.ProcessState; st != nil {
 			if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
 				p.usage = p.usage.Add(Usage{
@@ -105,11 +116,20 @@ func (p *Process) Pid() int {
 	}
 }
 
+// Exited is why the process's last run ended when it ended on its own (a bad
+// flag, a crash), not by Kill or Stop; nil while it runs or after those.
+func (p *Process) Exited() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.exited
+}
+
 // Kill ends the process with SIGKILL (a crash, as chaos wants it), waits for it, and
 // starts it again when restart is set (as a Deployment would).
 func (p *Process) Kill(restart bool) error {
 	p.mu.Lock()
 	cmd, done := p.cmd, p.done
+	p.ending = true
 	p.mu.Unlock()
 	if cmd == nil {
 		return nil
@@ -128,6 +148,7 @@ func (p *Process) Kill(restart bool) error {
 func (p *Process) Stop(grace time.Duration) error {
 	p.mu.Lock()
 	cmd, done := p.cmd, p.done
+	p.ending = true
 	p.mu.Unlock()
 	if cmd == nil {
 		return nil

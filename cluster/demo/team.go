@@ -280,6 +280,10 @@ func (t *Team) ScaleSetID() int64 {
 func (t *Team) WaitReady(ctx context.Context, timeout time.Duration) error {
 	var last string
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		if perr := t.env.providerExited(); perr != nil {
+			last = "the provider is not running"
+			return false, perr
+		}
 		s, waiting, lerr := t.Status()
 		switch {
 		case lerr != nil:
