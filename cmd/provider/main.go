@@ -69,6 +69,7 @@ func main() {
 		syncInterval     = app.Flag("sync", "How often every watched object is resynced from the cache.").Short('s').Default("1h").Duration()
 		maxReconcileRate = app.Flag("max-reconcile-rate", "Reconciles per second the whole provider may start (bursts of ten times as many).").Default("50").Int()
 		concurrency      = app.Flag("max-concurrent-reconciles", "Reconciles each controller may run at once.").Default(strconv.Itoa(arcruntime.DefaultMaxConcurrentReconciles)).Int()
+		runnerWorkers    = app.Flag("runner-max-concurrent-reconciles", "EphemeralRunners the runner controller may reconcile at once (its workers; a burst's runners wait for one each).").Default(strconv.Itoa(arcruntime.DefaultRunnerMaxConcurrentReconciles)).Int()
 		clientQPS        = app.Flag("kube-client-qps", "Requests per second to the Kubernetes API server.").Default(strconv.Itoa(arcruntime.DefaultKubeClientQPS)).Float32()
 		clientBurst      = app.Flag("kube-client-burst", "Burst of requests to the Kubernetes API server.").Default(strconv.Itoa(arcruntime.DefaultKubeClientBurst)).Int()
 		leaderElection   = app.Flag("leader-election", "Elect a leader, so that only one of several replicas reconciles.").Short('l').Default("false").OverrideDefaultFromEnvar("LEADER_ELECTION").Bool()
@@ -86,7 +87,7 @@ func main() {
 
 	if err := run(ctrl.SetupSignalHandler(), log, runOptions{
 		pollInterval: *pollInterval, syncInterval: *syncInterval, maxReconcileRate: *maxReconcileRate,
-		concurrency: *concurrency, clientQPS: *clientQPS, clientBurst: *clientBurst,
+		concurrency: *concurrency, runnerWorkers: *runnerWorkers, clientQPS: *clientQPS, clientBurst: *clientBurst,
 		leaderElection: *leaderElection, leaderNamespace: *leaderNamespace,
 		metricsAddr: *metricsAddr, healthAddr: *healthAddr, listenerImage: *listenerImage, safeStart: *safeStart,
 	}); err != nil {
@@ -99,6 +100,7 @@ type runOptions struct {
 	pollInterval, syncInterval time.Duration
 	maxReconcileRate           int
 	concurrency                int
+	runnerWorkers              int
 	clientQPS                  float32
 	clientBurst                int
 	leaderElection             bool
@@ -161,7 +163,8 @@ func run(ctx context.Context, log logging.Logger, ro runOptions) error {
 			Features:                &feature.Flags{},
 			MetricOptions:           &xpcontroller.MetricOptions{MRMetrics: mrMetrics},
 		},
-		ListenerImage: ro.listenerImage,
+		ListenerImage:                 ro.listenerImage,
+		RunnerMaxConcurrentReconciles: ro.runnerWorkers,
 	}
 
 	if err := setupControllers(mgr, o, all.Controllers(), ro.safeStart); err != nil {

@@ -60,6 +60,13 @@ type Options struct {
 	// AutoscalingListener controller creates.
 	ListenerImage string
 
+	// RunnerMaxConcurrentReconciles is how many EphemeralRunners (one each)
+	// the EphemeralRunner controller reconciles at once, as ARC's flag of
+	// that name; MaxConcurrentReconciles when zero. Bursts need more of
+	// these workers than the other controllers: each one waits on the API
+	// server and the Actions Service for its runner.
+	RunnerMaxConcurrentReconciles int
+
 	// GitHubClientFactory builds REST clients; nil means NewGitHubClient.
 	// Tests replace it with a fake.
 	GitHubClientFactory GitHubClientFactory

@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
@@ -132,8 +133,18 @@ func SetupWithConfig(mgr ctrl.Manager, o controller.Options, cfg Config) error {
 		Named("ephemeralrunner").
 		For(&v1alpha1.EphemeralRunner{}).
 		Owns(&corev1.Pod{}).
-		WithOptions(o.ForControllerRuntime()).
+		WithOptions(controllerOptions(o)).
 		Complete(r)
+}
+
+// controllerOptions are o's controller-runtime options with the runner
+// controller's own number of workers.
+func controllerOptions(o controller.Options) ctrlcontroller.Options {
+	opts := o.ForControllerRuntime()
+	if o.RunnerMaxConcurrentReconciles > 0 {
+		opts.MaxConcurrentReconciles = o.RunnerMaxConcurrentReconciles
+	}
+	return opts
 }
 
 // NewReconciler returns a Reconciler that works through kube.
