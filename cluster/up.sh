@@ -22,16 +22,9 @@ export KWOK_VERSION="v0.8.0"
 export KWOK_WORKDIR="${kwok_home}"
 
 kubeconfig="$(kubeconfig_path)"
-kwok_config="${root}/cluster/kwok.yaml"
-# A cluster made with another kwok configuration, or other versions, is made anew.
-config_stamp="$({
-	cat "${kwok_config}"
-	echo "${KWOK_KUBE_VERSION} ${KWOK_VERSION} ${bin}"
-} | sha256sum | cut -c1-16)"
-stamp_file="${kwok_home}/clusters/${cluster_name}/arc-config-stamp"
 
 healthy() {
-	[[ -f "${kubeconfig}" ]] && [[ "$(cat "${stamp_file}" 2>/dev/null)" == "${config_stamp}" ]] && kwokctl --name "${cluster_name}" get components >/dev/null 2>&1 &&
+	[[ -f "${kubeconfig}" ]] && kwokctl --name "${cluster_name}" get components >/dev/null 2>&1 &&
 		ARC_READY_TIMEOUT=5 "${root}/cluster/ready.sh" "${kubeconfig}" >/dev/null 2>&1
 }
 
@@ -42,7 +35,7 @@ if [[ -d "${kwok_home}/clusters/${cluster_name}" ]]; then
 		# A cluster left behind by a killed run, or by a reboot: its processes are
 		# gone. It holds nothing worth keeping, and a new one starts in seconds where
 		# restarting the old one waited minutes.
-		log "cluster ${cluster_name} exists but is not healthy, or was made with another configuration; creating it anew"
+		log "cluster ${cluster_name} exists but is not healthy; creating it anew"
 		kwokctl --name "${cluster_name}" delete cluster >&2 || true
 		rm -rf "${kwok_home}/clusters/${cluster_name}"
 	fi
@@ -58,14 +51,12 @@ if [[ ! -d "${kwok_home}/clusters/${cluster_name}" ]]; then
 		--kube-controller-manager-binary "${bin}/kube-controller-manager" \
 		--kube-scheduler-binary "${bin}/kube-scheduler" \
 		--kwok-controller-binary "${bin}/kwok" \
-		--config "${kwok_config}" \
 		--secure-port=true \
 		--kube-authorization=true \
 		--kube-admission=true \
 		--disable-qps-limits \
 		--wait 2m \
 		--timeout 5m >&2
-	echo "${config_stamp}" >"${stamp_file}"
 fi
 
 # Nodes first: pods found unschedulable wait in the scheduler's back-off.
