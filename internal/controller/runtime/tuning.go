@@ -15,7 +15,7 @@ const (
 	// a row (JIT config, Secret, pod, status); with 50 workers a burst of
 	// 1,000 runners kept about 1,000 of them queued and took 25 to 29 s to
 	// create every pod, with 100 to 300 the queue stayed short and it took
-	// 18 to 22 s (`make bench`, burst only, 2026-12-05).
+	// 18 to 26 s (`make bench`, burst only, 2026-12-05).
 	DefaultRunnerMaxConcurrentReconciles = 200
 	// DefaultKubeClientQPS and DefaultKubeClientBurst bound the requests to
 	// the API server.
