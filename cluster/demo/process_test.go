@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// waitEnded waits for p's current run to end: the test's processes end on
-// their own or by Stop, and Pid is 0 once the run's Wait returned.
+// waitEnded waits until p's current run has ended and its Wait has returned
+// (the run's done channel closes after that).
 func waitEnded(t *testing.T, p *Process) {
 	t.Helper()
 	p.mu.Lock()

@@ -114,9 +114,13 @@ func Summarize(jobs []simclient.Job, stream *Stream, rec *PodRecorder, counters 
 }
 
 // PerJob divides a count by the number of jobs.
-func (s Summary) PerJob(n int64) float64 {
+func (s Summary) PerJob(n int64) float64 { return s.PerJobOf(float64(n)) }
+
+// PerJobOf divides a quantity (CPU seconds, say) by the number of jobs; 0
+// when there were none.
+func (s Summary) PerJobOf(v float64) float64 {
 	if s.Jobs == 0 {
 		return 0
 	}
-	return float64(n) / float64(s.Jobs)
+	return v / float64(s.Jobs)
 }

@@ -144,3 +144,33 @@ func TestDrained(t *testing.T) {
 		})
 	}
 }
+
+func TestPerJob(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		jobs   int
+		count  int64
+		v      float64
+		want   [2]float64 // PerJob(count), PerJobOf(v)
+	}{
+		"NoJobs": {
+			reason: "a run without jobs has nothing per job, rather than a division by zero",
+			count:  7, v: 1.5,
+			want: [2]float64{0, 0},
+		},
+		"Jobs": {
+			reason: "counts and quantities are divided by the jobs alike",
+			jobs:   4, count: 10, v: 0.5,
+			want: [2]float64{2.5, 0.125},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := Summary{Jobs: tc.jobs}
+			got := [2]float64{s.PerJob(tc.count), s.PerJobOf(tc.v)}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nPerJob, PerJobOf: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

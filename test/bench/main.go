@@ -219,7 +219,6 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 		return demo.Summary{}, errors.Join(drainErr, err)
 	}
 	api = api.since(apiBefore)
-	perJob := func(v float64) float64 { return v / float64(max(1, sum.Jobs)) }
 	f := map[string]float64{
 		"jobs":                              float64(sum.Jobs),
 		"jobs_completed":                    float64(sum.Completed),
@@ -240,15 +239,15 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 		"provider_peak_rss_bytes":           float64(prov.PeakRSSBytes),
 		"listener_cpu_seconds":              lis.CPUSeconds - lisBefore.CPUSeconds,
 		"listener_peak_rss_bytes":           float64(lis.PeakRSSBytes),
-		"provider_and_listener_cpu_per_job": perJob(prov.CPUSeconds - provBefore.CPUSeconds + lis.CPUSeconds - lisBefore.CPUSeconds),
+		"provider_and_listener_cpu_per_job": sum.PerJobOf(prov.CPUSeconds - provBefore.CPUSeconds + lis.CPUSeconds - lisBefore.CPUSeconds),
 		"apiserver_cpu_seconds":             api.cpuSeconds,
-		"apiserver_cpu_per_job":             perJob(api.cpuSeconds),
+		"apiserver_cpu_per_job":             sum.PerJobOf(api.cpuSeconds),
 	}
 	for ep, n := range sum.CallsByEndpoint {
 		f["calls_per_job "+ep] = sum.PerJob(n)
 	}
 	for w, n := range api.writes {
-		f["apiserver_writes_per_job "+w] = perJob(n)
+		f["apiserver_writes_per_job "+w] = sum.PerJobOf(n)
 	}
 	f["drained"] = 1
 	if drainErr != nil {
