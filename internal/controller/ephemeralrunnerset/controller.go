@@ -1,6 +1,6 @@
 // Package ephemeralrunnerset is the controller of EphemeralRunnerSets: it
 // keeps spec.replicas EphemeralRunners for one runner scale set, creating them
-// in parallel batches on scale-up, removing only idle runners (from the
+// in parallel on scale-up, removing only idle runners (from the
 // service first) on scale-down, replacing runners that gave up, and waiting
 // for busy runners when the set is deleted.
 package ephemeralrunnerset
@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
@@ -53,13 +54,12 @@ const (
 	ReasonWaitingOnBusy = "WaitingForBusyRunners"
 )
 
-// Creation is batched, as a ReplicaSet's: the first batch is small, so a
-// broken template fails fast, and each successful batch doubles the next, so
-// a burst of a thousand runners takes a handful of rounds, not a thousand
-// reconciles.
+// Creation starts slow, as a ReplicaSet's: the first batch is small, so a
+// broken template fails fast; the rest are created in parallel, so a burst of
+// a thousand runners takes one reconcile, not a thousand.
 const (
 	initialCreateBatch = 10
-	maxCreateBatch     = 100
+	maxParallelCreates = 100
 	// maxParallelRemovals bounds concurrent RemoveRunner calls on scale-down.
 	maxParallelRemovals = 20
 	// deletionPoll is how often a deleting set checks on busy runners
@@ -111,16 +111,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	state := newRunnerState(runners, exited)
+	state := newRunnerState(runners, exited, r.expect.unseen(set.UID, runners, time.Now()))
 
 	if !set.DeletionTimestamp.IsZero() {
 		return r.delete(ctx, log, set, state)
-	}
-	// The runners' events requeue the set when the cache catches up; the requeue
-	// is a safety net only.
-	if !r.expect.satisfied(set.UID, runners, time.Now()) {
-		log.Debug("Waiting for the cache to show the runners this controller created or deleted")
-		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	if controllerutil.AddFinalizer(set, Finalizer) {
 		if err := r.kube.Update(ctx, set); err != nil {
@@ -137,7 +131,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, state)
 	var scaleErr error
 	if plan.create > 0 {
-		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
+		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID, "unseen", state.unseenCreates)
 		if err := r.createRunners(ctx, set, plan.create); err != nil {
 			scaleErr = fmt.Errorf("%s: %w", errCreateRunners, err)
 		}
@@ -200,33 +194,54 @@ func (r *Reconciler) exitedRunners(ctx context.Context, set *v1alpha1.EphemeralR
 	return func(name string) bool { return exited[name] }, nil
 }
 
-// createRunners creates n EphemeralRunners in parallel batches of growing
-// size and stops at the first batch with an error.
+// createRunners creates n EphemeralRunners: first a small batch, so that a
+// broken template fails fast, then the rest with up to maxParallelCreates
+// at a time. It stops at the first error.
 func (r *Reconciler) createRunners(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, n int) error {
-	batch := initialCreateBatch
-	for created := 0; created < n; {
-		size := min(batch, n-created)
-		errs := make([]error, size)
-		var wg sync.WaitGroup
-		for i := range size {
-			wg.Go(func() {
-				er, err := newEphemeralRunner(set, r.kube.Scheme())
-				if err == nil {
-					err = r.kube.Create(ctx, er)
-				}
-				if err == nil {
-					r.expect.created(set.UID, er.Name, time.Now())
-				}
-				errs[i] = err
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
-		created += size
-		batch = min(2*batch, maxCreateBatch)
+	first := min(n, initialCreateBatch)
+	if err := r.createInParallel(ctx, set, first, first); err != nil {
+		return err
 	}
+	return r.createInParallel(ctx, set, n-first, maxParallelCreates)
+}
+
+// createInParallel creates n runners with as many workers, each taking the
+// next create as soon as its last one returned: batches that waited for
+// their slowest create took twice as long in a burst.
+func (r *Reconciler) createInParallel(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, n, workers int) error {
+	var (
+		next   atomic.Int64
+		failed atomic.Bool
+		mu     sync.Mutex
+		errs   []error
+		wg     sync.WaitGroup
+	)
+	for range min(workers, n) {
+		wg.Go(func() {
+			for !failed.Load() && next.Add(1) <= int64(n) {
+				if err := r.createRunner(ctx, set); err != nil {
+					failed.Store(true)
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// createRunner creates one runner of the set and expects to see it.
+func (r *Reconciler) createRunner(ctx context.Context, set *v1alpha1.EphemeralRunnerSet) error {
+	er, err := newEphemeralRunner(set, r.kube.Scheme())
+	if err != nil {
+		return err
+	}
+	if err := r.kube.Create(ctx, er); err != nil {
+		return err
+	}
+	r.expect.created(set.UID, er.Name, set.Spec.PatchID, time.Now())
 	return nil
 }
 
@@ -311,7 +326,7 @@ func (r *Reconciler) delete(ctx context.Context, log logging.Logger, set *v1alph
 	if !controllerutil.ContainsFinalizer(set, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	left := len(state.pending) + len(state.running) + len(state.failed) + len(state.succeeded) + len(state.deleting) + len(state.exited)
+	left := state.total()
 	if left == 0 {
 		arcruntime.ForgetScaleSet(set.Namespace, set.Spec.ScaleSet.Name)
 		r.expect.forget(set.UID)

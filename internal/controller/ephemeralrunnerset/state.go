@@ -22,24 +22,28 @@ type runnerState struct {
 	// exited are runners whose pod says they are done while the runner
 	// controller has not yet finished them; they hold no slot.
 	exited []*v1alpha1.EphemeralRunner
+	// unseenCreates are runners this controller created that its cache
+	// does not list yet: they are pending.
+	unseenCreates int
 
 	// latestPatchID is the highest patch id any runner was created under.
 	latestPatchID int64
 }
 
-// newRunnerState categorizes runners. A runner being deleted counts nowhere
-// else: it holds no slot. Neither does one whose pod says it exited
-// (exited tells by the runner's name): in a burst its runner controller may
-// take seconds to finish it, and counting it meanwhile left jobs without a
-// runner (each patch is answered once, by the runners it sees).
-func newRunnerState(runners []v1alpha1.EphemeralRunner, exited func(name string) bool) runnerState {
-	var s runnerState
+// newRunnerState categorizes runners, the cache's view, and what the cache
+// does not show yet of this controller's own changes (u). A runner being
+// deleted counts nowhere else: it holds no slot. Neither does one whose pod
+// says it exited (exited tells by the runner's name): in a burst its runner
+// controller may take seconds to finish it, and counting it meanwhile left
+// jobs without a runner (each patch is answered once, by the runners it sees).
+func newRunnerState(runners []v1alpha1.EphemeralRunner, exited func(name string) bool, u unseen) runnerState {
+	s := runnerState{unseenCreates: u.creates, latestPatchID: u.latestPatchID}
 	for i := range runners {
 		r := &runners[i]
 		if id, err := strconv.ParseInt(r.Annotations[arcruntime.AnnotationPatchID], 10, 64); err == nil && id > s.latestPatchID {
 			s.latestPatchID = id
 		}
-		if !r.DeletionTimestamp.IsZero() {
+		if !r.DeletionTimestamp.IsZero() || u.deleted[r.Name] {
 			s.deleting = append(s.deleting, r)
 			continue
 		}
@@ -61,7 +65,15 @@ func newRunnerState(runners []v1alpha1.EphemeralRunner, exited func(name string)
 
 // active is the number of runners that hold a slot: those that are starting
 // or running. Failed runners are replaced, so they hold none.
-func (s runnerState) active() int { return len(s.pending) + len(s.running) }
+func (s runnerState) active() int { return s.starting() + len(s.running) }
+
+// starting is the number of pending runners, listed or not yet.
+func (s runnerState) starting() int { return len(s.pending) + s.unseenCreates }
+
+// total is the number of runners the set still has, in any state.
+func (s runnerState) total() int {
+	return s.active() + len(s.failed) + len(s.succeeded) + len(s.deleting) + len(s.exited)
+}
 
 // counts are what the status shows.
 type counts struct {
@@ -70,8 +82,8 @@ type counts struct {
 
 func (s runnerState) counts() counts {
 	return counts{
-		current: int32(len(s.pending) + len(s.running) + len(s.failed) + len(s.succeeded) + len(s.exited)), //nolint:gosec // bounded by the number of objects in a namespace.
-		pending: int32(len(s.pending)),                                                                     //nolint:gosec // as above.
+		current: int32(s.total() - len(s.deleting)), //nolint:gosec // bounded by the number of objects in a namespace.
+		pending: int32(s.starting()),                //nolint:gosec // as above.
 		running: int32(len(s.running)),                                                                     //nolint:gosec // as above.
 		failed:  int32(len(s.failed)),                                                                      //nolint:gosec // as above.
 	}

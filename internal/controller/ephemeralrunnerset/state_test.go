@@ -57,6 +57,7 @@ func TestPlanScale(t *testing.T) {
 		replicas int32
 		patchID  int64
 		runners  []v1alpha1.EphemeralRunner
+		unseen   unseen
 		want     scalePlan
 	}{
 		"ScaleUpFromZero": {
@@ -116,10 +117,41 @@ func TestPlanScale(t *testing.T) {
 			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("1"), beingDeleted())},
 			want:    scalePlan{create: 2, actOnPatch: true},
 		},
+		"UnseenCreatesHoldSlots": {
+			reason:   "runners created under an earlier patch that the cache does not list yet count as pending: only the rest are created",
+			replicas: 10, patchID: 5,
+			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3"))},
+			unseen:  unseen{creates: 6, latestPatchID: 4},
+			want:    scalePlan{create: 3, actOnPatch: true},
+		},
+		"UnseenCreatesAnswerPatch": {
+			reason:   "runners created under the current patch answer it even before the cache lists them: their exits are not replaced",
+			replicas: 10, patchID: 5,
+			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3"))},
+			unseen:  unseen{creates: 2, latestPatchID: 5},
+			want:    scalePlan{},
+		},
+		"UnseenCreatesNotRemoved": {
+			reason:   "a lower patch counts the unseen creates too, and scales down by the surplus",
+			replicas: 2, patchID: 6,
+			runners: []v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning, patchID("5"))},
+			unseen:  unseen{creates: 3, latestPatchID: 5},
+			want:    scalePlan{removeIdle: 2, actOnPatch: true},
+		},
+		"UnseenDeleteHoldsNoSlot": {
+			reason:   "a runner this controller deleted that the cache still lists as live holds no slot: it is replaced, not removed again",
+			replicas: 2, patchID: 2,
+			runners: []v1alpha1.EphemeralRunner{
+				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("1")),
+				runner("b", v1alpha1.EphemeralRunnerRunning, patchID("1")),
+			},
+			unseen: unseen{deleted: map[string]bool{"b": true}},
+			want:   scalePlan{create: 1, actOnPatch: true},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := planScale(tc.replicas, tc.patchID, newRunnerState(tc.runners, nil))
+			got := planScale(tc.replicas, tc.patchID, newRunnerState(tc.runners, nil, tc.unseen))
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(scalePlan{})); diff != "" {
 				t.Errorf("%s\nplanScale(...): -want +got:\n%s", tc.reason, diff)
 			}
@@ -197,7 +229,7 @@ func TestIdleCandidates(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			candidates, settles := idleCandidates(newRunnerState(tc.args.runners, nil), tc.args.settledBefore, tc.args.fullReconcile)
+			candidates, settles := idleCandidates(newRunnerState(tc.args.runners, nil, unseen{}), tc.args.settledBefore, tc.args.fullReconcile)
 			got := want{settles: settles}
 			for _, r := range candidates {
 				got.names = append(got.names, r.Name)
@@ -217,12 +249,14 @@ func TestCounts(t *testing.T) {
 		runner("f", v1alpha1.EphemeralRunnerRunning, beingDeleted()),
 		// Their pods exited; their runner controller has not caught up yet.
 		runner("g", v1alpha1.EphemeralRunnerRunning, busy()), runner("h", v1alpha1.EphemeralRunnerPending),
-	}, exited)
-	want := counts{current: 7, pending: 2, running: 1, failed: 1}
+		// Deleted by the set; the cache does not show it yet.
+		runner("i", v1alpha1.EphemeralRunnerRunning),
+	}, exited, unseen{creates: 2, deleted: map[string]bool{"i": true}})
+	want := counts{current: 9, pending: 4, running: 1, failed: 1}
 	if diff := cmp.Diff(want, s.counts(), cmp.AllowUnexported(counts{})); diff != "" {
 		t.Errorf("counts: -want +got:\n%s", diff)
 	}
-	if got := s.active(); got != 3 {
-		t.Errorf("active: %d runners hold a slot, want 3 (a, b, c): an exited runner holds none", got)
+	if got := s.active(); got != 5 {
+		t.Errorf("active: %d runners hold a slot, want 5 (a, b, c and the two unseen): an exited or deleted runner holds none", got)
 	}
 }
