@@ -84,8 +84,8 @@ func (s runnerState) counts() counts {
 	return counts{
 		current: int32(s.total() - len(s.deleting)), //nolint:gosec // bounded by the number of objects in a namespace.
 		pending: int32(s.starting()),                //nolint:gosec // as above.
-		running: int32(len(s.running)),                                                                     //nolint:gosec // as above.
-		failed:  int32(len(s.failed)),                                                                      //nolint:gosec // as above.
+		running: int32(len(s.running)),              //nolint:gosec // as above.
+		failed:  int32(len(s.failed)),               //nolint:gosec // as above.
 	}
 }
 
