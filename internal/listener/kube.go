@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,10 +35,10 @@ type Kube interface {
 	// PatchReplicas merge-patches spec.replicas and spec.patchID of the
 	// listener's EphemeralRunnerSet.
 	PatchReplicas(ctx context.Context, replicas int, patchID int64) error
-	// PatchRunnerJob merge-patches the job fields into the status of the
-	// EphemeralRunner named runnerName, in the set's namespace. A runner
-	// that does not exist gives an error for which apierrors.IsNotFound
-	// holds.
+	// PatchRunnerJob merge-patches the job, and that the runner runs,
+	// into the status of the EphemeralRunner named runnerName, in the
+	// set's namespace. A runner that does not exist gives an error for
+	// which apierrors.IsNotFound holds.
 	PatchRunnerJob(ctx context.Context, runnerName string, job RunnerJob) error
 }
 
@@ -96,19 +97,42 @@ type runnerJobPatch struct {
 	Status v1alpha1.EphemeralRunnerStatus `json:"status"`
 }
 
+// ReasonJobStarted is the reason of a runner's status and Ready condition
+// once the listener recorded its job.
+const ReasonJobStarted = "JobStarted"
+
 // PatchRunnerJob implements Kube.
 func (k *DynamicKube) PatchRunnerJob(ctx context.Context, runnerName string, job RunnerJob) error {
-	return k.patch(ctx, ephemeralRunners, runnerName, runnerJobPatchFor(job), errPatchRunner, "status")
+	return k.patch(ctx, ephemeralRunners, runnerName, runnerJobPatchFor(job, time.Now()), errPatchRunner, "status")
 }
 
-func runnerJobPatchFor(job RunnerJob) runnerJobPatch {
+// runnerJobPatchFor records the job, and that the runner runs: a runner
+// that started a job does. The runner controller records a running pod only
+// once it ran for a while without a job (ephemeralrunner's recordPod), so a
+// runner that takes its job at once is written once, here. The Ready
+// condition dates from the job's start (from now when the service did not
+// say).
+func runnerJobPatchFor(job RunnerJob, now time.Time) runnerJobPatch {
+	since := now
+	if !job.JobStartedAt.IsZero() {
+		since = job.JobStartedAt
+	}
+	msg := fmt.Sprintf("runs job %s (request %d)", cmp.Or(job.JobDisplayName, job.JobID), job.JobRequestID)
 	p := runnerJobPatch{Status: v1alpha1.EphemeralRunnerStatus{
+		Phase:             v1alpha1.EphemeralRunnerRunning,
+		Reason:            ReasonJobStarted,
+		Message:           msg,
+		Ready:             true,
 		JobRequestID:      job.JobRequestID,
 		JobID:             job.JobID,
 		JobRepositoryName: job.JobRepositoryName,
 		JobWorkflowRef:    job.JobWorkflowRef,
 		JobDisplayName:    job.JobDisplayName,
 		WorkflowRunID:     job.WorkflowRunID,
+		Conditions: []metav1.Condition{{
+			Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionTrue, Reason: ReasonJobStarted, Message: msg,
+			LastTransitionTime: metav1.NewTime(since),
+		}},
 	}}
 	if !job.JobStartedAt.IsZero() {
 		t := metav1.NewTime(job.JobStartedAt)

@@ -33,20 +33,23 @@ func TestPatchBodies(t *testing.T) {
 			want:   `{"spec":{"replicas":0,"patchID":0}}`,
 		},
 		"RunnerJob": {
-			reason: "every job field under status, with the API's json names",
+			reason: "every job field under status, with the API's json names, and the runner running since the job started",
 			patch: runnerJobPatchFor(RunnerJob{
 				JobRequestID: 11, JobID: "job-11", JobRepositoryName: "octo/app",
 				JobWorkflowRef: "octo/app/.github/workflows/ci.yml@refs/heads/main", JobDisplayName: "build",
 				WorkflowRunID: 911, JobStartedAt: time.Date(2026, 11, 29, 12, 0, 3, 0, time.UTC),
-			}),
-			want: `{"status":{"jobRequestId":11,"jobId":"job-11","jobRepositoryName":"octo/app",` +
+			}, time.Date(2026, 11, 29, 12, 0, 5, 0, time.UTC)),
+			want: `{"status":{"phase":"Running","reason":"JobStarted","message":"runs job build (request 11)","ready":true,` +
+				`"jobRequestId":11,"jobId":"job-11","jobRepositoryName":"octo/app",` +
 				`"jobWorkflowRef":"octo/app/.github/workflows/ci.yml@refs/heads/main","jobDisplayName":"build",` +
-				`"workflowRunId":911,"jobStartedAt":"2026-11-29T12:00:03Z"}}`,
+				`"workflowRunId":911,"jobStartedAt":"2026-11-29T12:00:03Z",` +
+				`"conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2026-11-29T12:00:03Z","reason":"JobStarted","message":"runs job build (request 11)"}]}}`,
 		},
 		"RunnerJobWithoutTimes": {
-			reason: "an unknown start time is left out, not written as year 1",
-			patch:  runnerJobPatchFor(RunnerJob{JobRequestID: 3, JobID: "j"}),
-			want:   `{"status":{"jobRequestId":3,"jobId":"j"}}`,
+			reason: "an unknown start time is left out, not written as year 1; the runner is ready since now, and named by its job id without a display name",
+			patch:  runnerJobPatchFor(RunnerJob{JobRequestID: 3, JobID: "j"}, time.Date(2026, 11, 29, 12, 0, 5, 0, time.UTC)),
+			want: `{"status":{"phase":"Running","reason":"JobStarted","message":"runs job j (request 3)","ready":true,"jobRequestId":3,"jobId":"j",` +
+				`"conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2026-11-29T12:00:05Z","reason":"JobStarted","message":"runs job j (request 3)"}]}}`,
 		},
 	}
 	for name, tc := range cases {

@@ -88,7 +88,15 @@ type Config struct {
 	// JobStillRunningRetry is how often removal of an exited runner is
 	// retried while the service says its job still runs.
 	JobStillRunningRetry time.Duration
+	// RunningRecordDelay is how long a runner's pod runs without a job
+	// before the runner is recorded Running (recordPod says why).
+	// DefaultRunningRecordDelay when zero.
+	RunningRecordDelay time.Duration
 }
+
+// DefaultRunningRecordDelay is the set's idle grace: only what people read
+// waits for the write.
+const DefaultRunningRecordDelay = arcruntime.IdleGrace
 
 // Reconciler reconciles EphemeralRunners.
 type Reconciler struct {
@@ -154,6 +162,9 @@ func NewReconciler(kube client.Client, o controller.Options, cfg Config) *Reconc
 	}
 	if cfg.JobStillRunningRetry <= 0 {
 		cfg.JobStillRunningRetry = defaultJobStillRunningRetry
+	}
+	if cfg.RunningRecordDelay <= 0 {
+		cfg.RunningRecordDelay = DefaultRunningRecordDelay
 	}
 	log := o.Logger
 	if log == nil {
@@ -245,21 +256,60 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case exit.done:
 		return r.podFailed(ctx, log, er, pod, exit)
 	}
+	return r.recordPod(ctx, er, pod)
+}
+
+// recordPod writes the state of the runner's live pod into the status.
+//
+// That the pod runs is written once it has run for RunningRecordDelay
+// without a job: the listener writes it with the job it records
+// (listener.RunnerJobPatch), and most runners take a job within
+// seconds, so most are written once, not twice. A runner recorded Running,
+// by either, is not written again while its pod runs.
+func (r *Reconciler) recordPod(ctx context.Context, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
+	if pod.Status.Phase == corev1.PodRunning {
+		if er.Status.Phase == v1alpha1.EphemeralRunnerRunning {
+			return ctrl.Result{}, nil
+		}
+		if wait := r.cfg.RunningRecordDelay - r.now().Sub(podRunningSince(pod)); wait > 0 {
+			return ctrl.Result{RequeueAfter: wait}, nil
+		}
+	}
 	return ctrl.Result{}, r.setStatus(ctx, er, podStatus(pod))
+}
+
+// podRunningSince is when the pod became ready, or started when it does not
+// say.
+func podRunningSince(pod *corev1.Pod) time.Time {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return c.LastTransitionTime.Time
+		}
+	}
+	if pod.Status.StartTime != nil {
+		return pod.Status.StartTime.Time
+	}
+	return time.Time{}
 }
 
 // podStatus writes the state of the runner's live pod into the status. A pod
 // waiting to run reads the same as the one just created, so that its
-// scheduling is not one more write.
+// scheduling is not one more write. A running pod's Ready condition dates
+// from when the pod became ready, not from when it was written: the set's
+// scale-down counts a runner's idle time from it.
 func podStatus(pod *corev1.Pod) func(*v1alpha1.EphemeralRunnerStatus) {
 	phase, reason, msg := v1alpha1.EphemeralRunnerPending, ReasonPodCreated, fmt.Sprintf("pod %s created", pod.Name)
+	var since time.Time
 	if pod.Status.Phase == corev1.PodRunning {
 		phase, reason, msg = v1alpha1.EphemeralRunnerRunning, ReasonPodRunning, fmt.Sprintf("pod %s runs the runner", pod.Name)
+		since = podRunningSince(pod)
 	}
 	return func(s *v1alpha1.EphemeralRunnerStatus) {
 		s.Phase, s.Reason, s.Message, s.PodName = phase, reason, msg, pod.Name
 		s.Ready = phase == v1alpha1.EphemeralRunnerRunning
-		s.SetCondition(readyCondition(s.Ready, reason, msg))
+		c := readyCondition(s.Ready, reason, msg)
+		c.LastTransitionTime = metav1.NewTime(since)
+		s.SetCondition(c)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/actions/scaleset"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -566,5 +567,80 @@ func TestRunnerGoneFromTheServiceGetsNoNewPod(t *testing.T) {
 	}
 	if len(fa.calls) != 0 {
 		t.Errorf("calls to the service: %v, want none", fa.calls)
+	}
+}
+
+// A running pod is recorded once it ran for RunningRecordDelay without a
+// job, from when it became ready; a runner the listener recorded Running with
+// its job is not written again.
+func TestRunningPodRecorded(t *testing.T) {
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	type want struct {
+		requeueAfter time.Duration
+		phase        v1alpha1.EphemeralRunnerPhase
+		reason       string
+		readySince   time.Time
+	}
+	cases := map[string]struct {
+		reason     string
+		readyFor   time.Duration
+		listenerOn bool
+		want       want
+	}{
+		"JustReady": {
+			reason:   "a pod ready for less than the delay is not written yet: the runner is looked at again when the delay is over",
+			readyFor: 4 * time.Second,
+			want:     want{requeueAfter: DefaultRunningRecordDelay - 4*time.Second, phase: v1alpha1.EphemeralRunnerPending, reason: ReasonPodCreated},
+		},
+		"IdleLongEnough": {
+			reason:   "a pod ready for the delay without a job is recorded Running, ready since the pod became ready",
+			readyFor: DefaultRunningRecordDelay,
+			want:     want{phase: v1alpha1.EphemeralRunnerRunning, reason: ReasonPodRunning, readySince: now.Add(-DefaultRunningRecordDelay)},
+		},
+		"RecordedByListener": {
+			reason:     "a runner the listener recorded Running with its job keeps what the listener wrote",
+			readyFor:   time.Minute,
+			listenerOn: true,
+			want:       want{phase: v1alpha1.EphemeralRunnerRunning, reason: "JobStarted", readySince: now.Add(-2 * time.Second)},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = types.UID("uid-running-" + name)
+			er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerPending, Reason: ReasonPodCreated, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1", PodName: "r-1"}
+			er.Status.SetCondition(metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionFalse, Reason: ReasonPodCreated, LastTransitionTime: metav1.NewTime(now.Add(-time.Hour))})
+			if tc.listenerOn {
+				er.Status.Phase, er.Status.Reason, er.Status.Ready, er.Status.JobRequestID = v1alpha1.EphemeralRunnerRunning, "JobStarted", true, 7
+				er.Status.SetCondition(metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionTrue, Reason: "JobStarted", LastTransitionTime: metav1.NewTime(now.Add(-2 * time.Second))})
+			}
+			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
+			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Status: corev1.PodStatus{
+				Phase:      corev1.PodRunning,
+				Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(now.Add(-tc.readyFor))}},
+			}}
+			r, kube := newFixture(t, &fakeActions{}, er, sec, pod)
+			r.now = func() time.Time { return now }
+			cur := &v1alpha1.EphemeralRunner{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+				t.Fatal(err)
+			}
+			pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: cur.Name, UID: cur.UID, Controller: ptrTrue()}}
+			if err := kube.Update(t.Context(), pod); err != nil {
+				t.Fatal(err)
+			}
+
+			res := reconcile(t, r)
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+				t.Fatal(err)
+			}
+			got := want{requeueAfter: res.RequeueAfter, phase: cur.Status.Phase, reason: cur.Status.Reason}
+			if c := cur.Status.GetCondition(v1alpha1.ConditionTypeReady); c != nil && c.Status == metav1.ConditionTrue {
+				got.readySince = c.LastTransitionTime.UTC()
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\n-want +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }

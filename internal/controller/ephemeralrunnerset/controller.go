@@ -65,9 +65,6 @@ const (
 	// deletionPoll is how often a deleting set checks on busy runners
 	// besides the events of its runners.
 	deletionPoll = 5 * time.Second
-	// idleGrace is how long a runner must have been ready without a job
-	// for scale-down to remove it (idleCandidates says why).
-	idleGrace = 10 * time.Second
 )
 
 // Reconciler reconciles EphemeralRunnerSets.
@@ -138,7 +135,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	var result ctrl.Result
 	if plan.removeIdle > 0 && scaleErr == nil {
-		candidates, settles := idleCandidates(state, time.Now().Add(-idleGrace), set.Spec.PatchID == 0)
+		candidates, settles := idleCandidates(state, time.Now().Add(-arcruntime.IdleGrace), set.Spec.PatchID == 0)
 		log.Debug("Removing idle runners", "count", plan.removeIdle, "candidates", len(candidates), "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
 		removed, err := r.removeIdle(ctx, set, candidates, plan.removeIdle)
 		if err != nil {
@@ -146,7 +143,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		if removed < plan.removeIdle && !settles.IsZero() {
 			// The patch stays unanswered: the next look plans again.
-			result.RequeueAfter = time.Until(settles.Add(idleGrace)) + time.Second
+			result.RequeueAfter = time.Until(settles.Add(arcruntime.IdleGrace)) + time.Second
 		}
 	}
 	wait, err := r.updateStatus(ctx, set, state, plan, scaleErr)

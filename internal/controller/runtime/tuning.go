@@ -1,5 +1,14 @@
 package runtime
 
+import "time"
+
+// IdleGrace is how long a runner must have been ready without a job for its
+// set's scale-down to remove it (the set's idleCandidates says why). Until
+// then the set does not tell a running runner from a starting one, so the
+// runner controller may record that its pod runs this late
+// (ephemeralrunner.Config.RunningRecordDelay).
+const IdleGrace = 10 * time.Second
+
 // Defaults sized for bursts of hundreds of runners, for the provider's flags
 // (--max-concurrent-reconciles, --runner-max-concurrent-reconciles,
 // --kube-client-qps, --kube-client-burst).
