@@ -143,16 +143,23 @@ func TestFailedPodsAreRetriedThenReplaced(t *testing.T) {
 	jobs := h.SubmitJobs(t, 2, "6s")
 
 	first := func() string { mu.Lock(); defer mu.Unlock(); return order[0] }
-	testenv.Eventually(t, 60*time.Second, "the flaky runner runs with 3 failures in its status", func(ctx context.Context) (bool, error) {
+	// Its fourth pod runs the job, shorter than the wait before a running
+	// pod without a recorded job is written Running: the pod tells.
+	testenv.Eventually(t, 60*time.Second, "the flaky runner's pod runs with 3 failures in its status", func(ctx context.Context) (bool, error) {
 		er := &v1alpha1.EphemeralRunner{}
 		if len(attemptsSnapshot(&mu, attempts)) == 0 {
 			return false, nil
 		}
-		if err := h.Kube.Get(ctx, client.ObjectKey{Namespace: h.Namespace, Name: first()}, er); err != nil {
+		key := client.ObjectKey{Namespace: h.Namespace, Name: first()}
+		if err := h.Kube.Get(ctx, key, er); err != nil {
 			return false, err
 		}
-		return check(er.Status.Phase == v1alpha1.EphemeralRunnerRunning && er.Status.Failures == 3 && len(er.Status.PodFailures) == 3,
-			"runner %s is %s with %d failures", er.Name, er.Status.Phase, er.Status.Failures)
+		pod := &corev1.Pod{}
+		if err := h.Kube.Get(ctx, key, pod); client.IgnoreNotFound(err) != nil {
+			return false, err
+		}
+		return check(pod.Status.Phase == corev1.PodRunning && er.Status.Failures == 3 && len(er.Status.PodFailures) == 3,
+			"runner %s is %s with %d failures, its pod %q", er.Name, er.Status.Phase, er.Status.Failures, pod.Status.Phase)
 	})
 
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
