@@ -18,9 +18,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
@@ -120,7 +123,12 @@ type Reconciler struct {
 	// process wrote into the status: a view without it is one from before
 	// that write, not a registration to record again (a write more per
 	// runner in a burst, which also set its status back to Registered).
-	recorded  arcruntime.UIDSet
+	recorded arcruntime.UIDSet
+	// finalized holds the uids of the runners whose finalizer this process
+	// removed: a view from before shows them still finalizing, and
+	// finalizing them again removed them from the service and updated them
+	// once more (0.15 removals and PUTs per runner in a burst).
+	finalized arcruntime.UIDSet
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
 	cfg       Config
@@ -139,7 +147,12 @@ func SetupWithConfig(mgr ctrl.Manager, o controller.Options, cfg Config) error {
 	r.live = mgr.GetAPIReader()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("ephemeralrunner").
-		For(&v1alpha1.EphemeralRunner{}).
+		// What is remembered of a runner goes when the cache has seen it go:
+		// until then a view from before can still show it.
+		For(&v1alpha1.EphemeralRunner{}, builder.WithPredicates(predicate.Funcs{DeleteFunc: func(e event.DeleteEvent) bool {
+			r.forget(e.Object.GetUID())
+			return true
+		}})).
 		Owns(&corev1.Pod{}).
 		WithOptions(controllerOptions(o)).
 		Complete(r)
@@ -263,9 +276,13 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 //
 // That the pod runs is written once it has run for RunningRecordDelay
 // without a job: the listener writes it with the job it records
-// (listener.RunnerJobPatch), and most runners take a job within
+// (listener's runnerJobPatchFor), and most runners take a job within
 // seconds, so most are written once, not twice. A runner recorded Running,
-// by either, is not written again while its pod runs.
+// by either, is not written again while its pod runs. Its Ready condition
+// dates from the write: the set's scale-down counts the idle time of a
+// runner from it, and dated from the pod's readiness, runners that a busy
+// service had not yet given their job were taken for idle and removed
+// (service removals per job in the 1,000-job burst 0.05 -> 0.32).
 func (r *Reconciler) recordPod(ctx context.Context, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
 	if pod.Status.Phase == corev1.PodRunning {
 		if er.Status.Phase == v1alpha1.EphemeralRunnerRunning {
@@ -275,7 +292,7 @@ func (r *Reconciler) recordPod(ctx context.Context, er *v1alpha1.EphemeralRunner
 			return ctrl.Result{RequeueAfter: wait}, nil
 		}
 	}
-	return ctrl.Result{}, r.setStatus(ctx, er, podStatus(pod))
+	return ctrl.Result{}, r.setStatus(ctx, er, podStatus(pod, r.now()))
 }
 
 // podRunningSince is when the pod became ready, or started when it does not
@@ -294,21 +311,17 @@ func podRunningSince(pod *corev1.Pod) time.Time {
 
 // podStatus writes the state of the runner's live pod into the status. A pod
 // waiting to run reads the same as the one just created, so that its
-// scheduling is not one more write. A running pod's Ready condition dates
-// from when the pod became ready, not from when it was written: the set's
-// scale-down counts a runner's idle time from it.
-func podStatus(pod *corev1.Pod) func(*v1alpha1.EphemeralRunnerStatus) {
+// scheduling is not one more write. A changed Ready condition dates from now.
+func podStatus(pod *corev1.Pod, now time.Time) func(*v1alpha1.EphemeralRunnerStatus) {
 	phase, reason, msg := v1alpha1.EphemeralRunnerPending, ReasonPodCreated, fmt.Sprintf("pod %s created", pod.Name)
-	var since time.Time
 	if pod.Status.Phase == corev1.PodRunning {
 		phase, reason, msg = v1alpha1.EphemeralRunnerRunning, ReasonPodRunning, fmt.Sprintf("pod %s runs the runner", pod.Name)
-		since = podRunningSince(pod)
 	}
 	return func(s *v1alpha1.EphemeralRunnerStatus) {
 		s.Phase, s.Reason, s.Message, s.PodName = phase, reason, msg, pod.Name
 		s.Ready = phase == v1alpha1.EphemeralRunnerRunning
 		c := readyCondition(s.Ready, reason, msg)
-		c.LastTransitionTime = metav1.NewTime(since)
+		c.LastTransitionTime = metav1.NewTime(now)
 		s.SetCondition(c)
 	}
 }
@@ -448,7 +461,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("cannot create the runner's pod: %w", err)
 	}
-	return ctrl.Result{}, r.recordRegistration(ctx, er, reg, podStatus(pod))
+	return ctrl.Result{}, r.recordRegistration(ctx, er, reg, podStatus(pod, r.now()))
 }
 
 // recordRegistration writes reg, if any, into the status with change, and
@@ -565,7 +578,7 @@ func (r *Reconciler) deleteSelf(ctx context.Context, er *v1alpha1.EphemeralRunne
 // waits while the service says it runs a job. Its pod and Secret go with it
 // (owner references).
 func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(er, Finalizer) {
+	if !controllerutil.ContainsFinalizer(er, Finalizer) || r.finalized.Has(er.UID) {
 		return ctrl.Result{}, nil
 	}
 	left := er.Status.Phase == v1alpha1.EphemeralRunnerSucceeded || er.Status.Phase == v1alpha1.EphemeralRunnerFailed
@@ -597,11 +610,17 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 	if err := r.kube.Update(ctx, er); client.IgnoreNotFound(err) != nil {
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)
 	}
-	arcruntime.ForgetRunner(er.UID)
-	r.wroteSecret.Delete(er.UID)
-	r.deletedSelf.Delete(er.UID)
-	r.recorded.Delete(er.UID)
+	r.finalized.Add(er.UID)
 	return ctrl.Result{}, nil
+}
+
+// forget drops what this process remembers of the runner of uid.
+func (r *Reconciler) forget(uid types.UID) {
+	arcruntime.ForgetRunner(uid)
+	r.wroteSecret.Delete(uid)
+	r.deletedSelf.Delete(uid)
+	r.recorded.Delete(uid)
+	r.finalized.Delete(uid)
 }
 
 // removeFromService removes the runner from the service, unless this process

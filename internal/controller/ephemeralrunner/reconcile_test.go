@@ -522,21 +522,38 @@ func TestRunnerRemovedFromTheServiceOnce(t *testing.T) {
 				objs = append(objs, exitedPod(er))
 			}
 			fa := &fakeActions{}
-			r, kube := newFixture(t, fa, objs...)
+			updates := 0
+			r, kube := newFixtureWith(t, fa, interceptor.Funcs{Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+				updates++
+				return c.Update(ctx, obj, opts...)
+			}}, objs...)
 			cur := &v1alpha1.EphemeralRunner{}
 			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
 				t.Fatal(err)
 			}
 			tc.act(t, r, kube, cur)
+			// What the cache may still show after the finalizer went.
+			stale := &v1alpha1.EphemeralRunner{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), stale); err != nil || stale.DeletionTimestamp.IsZero() {
+				t.Fatalf("runner before finalizing: %v, deleting %v; want it being deleted", err, !stale.DeletionTimestamp.IsZero())
+			}
 			reconcile(t, r)
 			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); !kerrors.IsNotFound(err) {
 				t.Errorf("%s\nrunner after finalizing: %v, want it gone", tc.reason, err)
 			}
+			updatesBefore := updates
+			if _, err := r.finalize(t.Context(), r.log, stale); err != nil {
+				t.Errorf("%s\nfinalizing again from a view from before: %v", tc.reason, err)
+			}
+			if updates != updatesBefore {
+				t.Errorf("%s\nfinalizing again from a view from before updated the runner %d more times, want none", tc.reason, updates-updatesBefore)
+			}
 			if diff := cmp.Diff(tc.wantCalls, fa.calls); diff != "" {
 				t.Errorf("%s\nthe runner controller's calls: -want +got:\n%s", tc.reason, diff)
 			}
-			if arcruntime.RunnerRemoved(er) {
-				t.Errorf("%s\nthe removal is still remembered after the runner went", tc.reason)
+			r.forget(er.UID) // the cache's delete event
+			if arcruntime.RunnerRemoved(er) || r.finalized.Has(er.UID) {
+				t.Errorf("%s\nthe runner is still remembered after the cache saw it go", tc.reason)
 			}
 		})
 	}
@@ -593,9 +610,9 @@ func TestRunningPodRecorded(t *testing.T) {
 			want:     want{requeueAfter: DefaultRunningRecordDelay - 4*time.Second, phase: v1alpha1.EphemeralRunnerPending, reason: ReasonPodCreated},
 		},
 		"IdleLongEnough": {
-			reason:   "a pod ready for the delay without a job is recorded Running, ready since the pod became ready",
+			reason:   "a pod ready for the delay without a job is recorded Running, ready since it is recorded",
 			readyFor: DefaultRunningRecordDelay,
-			want:     want{phase: v1alpha1.EphemeralRunnerRunning, reason: ReasonPodRunning, readySince: now.Add(-DefaultRunningRecordDelay)},
+			want:     want{phase: v1alpha1.EphemeralRunnerRunning, reason: ReasonPodRunning, readySince: now},
 		},
 		"RecordedByListener": {
 			reason:     "a runner the listener recorded Running with its job keeps what the listener wrote",

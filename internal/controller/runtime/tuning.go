@@ -2,11 +2,13 @@ package runtime
 
 import "time"
 
-// IdleGrace is how long a runner must have been ready without a job for its
-// set's scale-down to remove it (the set's idleCandidates says why). Until
-// then the set does not tell a running runner from a starting one, so the
-// runner controller may record that its pod runs this late
-// (ephemeralrunner.Config.RunningRecordDelay).
+// IdleGrace is how long a runner must have been recorded ready without a job
+// for its set's scale-down to remove it (the set's idleCandidates says why).
+// The runner controller waits as long before it records a running pod
+// without a job (ephemeralrunner.Config.RunningRecordDelay): until then the
+// set would not remove it anyway, and most runners get their job, written
+// with their running state by the listener, meanwhile. An idle runner thus
+// goes about twice this after its pod became ready.
 const IdleGrace = 10 * time.Second
 
 // Defaults sized for bursts of hundreds of runners, for the provider's flags
