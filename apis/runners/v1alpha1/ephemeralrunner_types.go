@@ -113,9 +113,12 @@ type PodFailure struct {
 //
 // The job fields are set by the scale set's listener when the service reports
 // JobStarted for this runner, so that scale-down leaves the runner alone
-// while it runs a job.
+// while it runs a job; the listener records then that the runner runs.
 type EphemeralRunnerStatus struct {
-	// Phase of the runner: Pending, Running, Succeeded or Failed.
+	// Phase of the runner: Pending, Running, Succeeded or Failed. Running
+	// is recorded with the runner's job (reason JobStarted), or once its
+	// pod has run for 10 s without one (reason PodRunning): a runner that
+	// takes its job at once is written once.
 	// +optional
 	Phase EphemeralRunnerPhase `json:"phase,omitempty"`
 
