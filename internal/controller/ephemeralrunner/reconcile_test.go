@@ -156,16 +156,7 @@ func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
 	}
 	fa := &fakeActions{removeErr: []error{scaleset.JobStillRunningError}}
 	r, kube := newFixture(t, fa, er, sec, pod)
-	// The fake client knows no owner references by itself: make the pod the
-	// runner's as the controller would.
-	cur := &v1alpha1.EphemeralRunner{}
-	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
-		t.Fatal(err)
-	}
-	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: cur.Name, UID: cur.UID, Controller: ptrTrue()}}
-	if err := kube.Update(t.Context(), pod); err != nil {
-		t.Fatal(err)
-	}
+	cur := ownPod(t, kube, er, pod)
 
 	if res := reconcile(t, r); res.RequeueAfter == 0 {
 		t.Errorf("while the job still runs: %+v, want a retry", res)
@@ -187,6 +178,22 @@ func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
 }
 
 func ptrTrue() *bool { b := true; return &b }
+
+// ownPod makes the stored pod the stored runner's, as the controller would
+// (the fake client knows no owner references by itself), and returns the
+// runner as stored.
+func ownPod(t *testing.T, kube client.Client, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) *v1alpha1.EphemeralRunner {
+	t.Helper()
+	cur := &v1alpha1.EphemeralRunner{}
+	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+		t.Fatal(err)
+	}
+	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: cur.Name, UID: cur.UID, Controller: ptrTrue()}}
+	if err := kube.Update(t.Context(), pod); err != nil {
+		t.Fatal(err)
+	}
+	return cur
+}
 
 // A runner that ran its job and exited 0 left the service with its job: it
 // is not removed again, and its pod goes at once rather than after it. Its
@@ -638,14 +645,7 @@ func TestRunningPodRecorded(t *testing.T) {
 			}}
 			r, kube := newFixture(t, &fakeActions{}, er, sec, pod)
 			r.now = func() time.Time { return now }
-			cur := &v1alpha1.EphemeralRunner{}
-			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
-				t.Fatal(err)
-			}
-			pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: cur.Name, UID: cur.UID, Controller: ptrTrue()}}
-			if err := kube.Update(t.Context(), pod); err != nil {
-				t.Fatal(err)
-			}
+			cur := ownPod(t, kube, er, pod)
 
 			res := reconcile(t, r)
 			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
