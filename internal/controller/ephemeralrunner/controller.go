@@ -279,10 +279,10 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // (listener's runnerJobPatchFor), and most runners take a job within
 // seconds, so most are written once, not twice. A runner recorded Running,
 // by either, is not written again while its pod runs. Its Ready condition
-// dates from the write: the set's scale-down counts the idle time of a
-// runner from it, and dated from the pod's readiness, runners that a busy
-// service had not yet given their job were taken for idle and removed
-// (service removals per job in the 1,000-job burst 0.05 -> 0.32).
+// dates from the write, as before the write waited: the set's scale-down
+// counts a runner's idle time from it, and dated from the pod's readiness
+// it would take a runner still waiting for the job a busy service has not
+// handed over yet for idle sooner.
 func (r *Reconciler) recordPod(ctx context.Context, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
 	if pod.Status.Phase == corev1.PodRunning {
 		if er.Status.Phase == v1alpha1.EphemeralRunnerRunning {
