@@ -113,10 +113,6 @@ func (k *DynamicKube) PatchRunnerJob(ctx context.Context, runnerName string, job
 // condition dates from the job's start (from now when the service did not
 // say).
 func runnerJobPatchFor(job RunnerJob, now time.Time) runnerJobPatch {
-	since := now
-	if !job.JobStartedAt.IsZero() {
-		since = job.JobStartedAt
-	}
 	msg := fmt.Sprintf("runs job %s (request %d)", cmp.Or(job.JobDisplayName, job.JobID), job.JobRequestID)
 	p := runnerJobPatch{Status: v1alpha1.EphemeralRunnerStatus{
 		Phase:             v1alpha1.EphemeralRunnerRunning,
@@ -131,12 +127,13 @@ func runnerJobPatchFor(job RunnerJob, now time.Time) runnerJobPatch {
 		WorkflowRunID:     job.WorkflowRunID,
 		Conditions: []metav1.Condition{{
 			Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionTrue, Reason: ReasonJobStarted, Message: msg,
-			LastTransitionTime: metav1.NewTime(since),
+			LastTransitionTime: metav1.NewTime(now),
 		}},
 	}}
 	if !job.JobStartedAt.IsZero() {
 		t := metav1.NewTime(job.JobStartedAt)
 		p.Status.JobStartedAt = &t
+		p.Status.Conditions[0].LastTransitionTime = t
 	}
 	return p
 }

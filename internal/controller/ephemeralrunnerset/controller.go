@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -202,31 +203,27 @@ func (r *Reconciler) createRunners(ctx context.Context, set *v1alpha1.EphemeralR
 	return r.createInParallel(ctx, set, n-first, maxParallelCreates)
 }
 
-// createInParallel creates n runners with as many workers, each taking the
-// next create as soon as its last one returned: batches that waited for
-// their slowest create took twice as long in a burst.
+// createInParallel creates n runners, up to workers at a time, each next
+// create starting as soon as one returns (batches that waited for their
+// slowest create took twice as long in a burst). It starts none after an
+// error.
 func (r *Reconciler) createInParallel(ctx context.Context, set *v1alpha1.EphemeralRunnerSet, n, workers int) error {
-	var (
-		next   atomic.Int64
-		failed atomic.Bool
-		mu     sync.Mutex
-		errs   []error
-		wg     sync.WaitGroup
-	)
-	for range min(workers, n) {
-		wg.Go(func() {
-			for !failed.Load() && next.Add(1) <= int64(n) {
-				if err := r.createRunner(ctx, set); err != nil {
-					failed.Store(true)
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
+	var g errgroup.Group
+	g.SetLimit(workers)
+	var failed atomic.Bool
+	for range n {
+		if failed.Load() {
+			break
+		}
+		g.Go(func() error {
+			err := r.createRunner(ctx, set)
+			if err != nil {
+				failed.Store(true)
 			}
+			return err
 		})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return g.Wait()
 }
 
 // createRunner creates one runner of the set and expects to see it.
