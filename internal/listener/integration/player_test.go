@@ -16,6 +16,7 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/internal/clients"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+	"github.com/arc-crossplane/provider-github-arc/internal/listener"
 )
 
 // player stands in for the EphemeralRunnerSet controller and the runner pods:
@@ -176,7 +177,8 @@ func (p *player) unrecordedJobs() int {
 }
 
 // waitJobRecorded waits until the listener patched the job onto the runner's
-// EphemeralRunner status.
+// EphemeralRunner status, with the runner Running and Ready since the job
+// started.
 func (p *player) waitJobRecorded(ctx context.Context, er *v1alpha1.EphemeralRunner, requestID int64, jobID string) error {
 	timeout := 30 * time.Second
 	if p.lenient {
@@ -190,12 +192,16 @@ func (p *player) waitJobRecorded(ctx context.Context, er *v1alpha1.EphemeralRunn
 			return false, err
 		}
 		got = cur.Status
+		ready := got.GetCondition(v1alpha1.ConditionTypeReady)
 		return got.JobRequestID == requestID && got.JobID == jobID && got.JobRepositoryName == repo &&
-			got.JobWorkflowRef != "" && got.JobDisplayName != "" && got.WorkflowRunID != 0 && got.JobStartedAt != nil, nil
+			got.JobWorkflowRef != "" && got.JobDisplayName != "" && got.WorkflowRunID != 0 && got.JobStartedAt != nil &&
+			got.Phase == v1alpha1.EphemeralRunnerRunning && got.Ready && got.Reason == listener.ReasonJobStarted &&
+			ready != nil && ready.Status == metav1.ConditionTrue && ready.Reason == listener.ReasonJobStarted &&
+			ready.LastTransitionTime.Equal(got.JobStartedAt), nil
 	})
 	if err != nil {
-		return fmt.Errorf("job %s (request %d) not recorded on %s: status has request %d, job %q, repository %q: %w",
-			jobID, requestID, er.Name, got.JobRequestID, got.JobID, got.JobRepositoryName, err)
+		return fmt.Errorf("job %s (request %d) not recorded on %s: status has request %d, job %q, repository %q, phase %q, reason %q, Ready %+v: %w",
+			jobID, requestID, er.Name, got.JobRequestID, got.JobID, got.JobRepositoryName, got.Phase, got.Reason, got.GetCondition(v1alpha1.ConditionTypeReady), err)
 	}
 	return nil
 }
