@@ -129,6 +129,9 @@ type Reconciler struct {
 	// finalizing them again removed them from the service and updated them
 	// once more (0.15 removals and PUTs per runner in a burst).
 	finalized arcruntime.UIDSet
+	// unseenPods holds the runners whose pod this process created and the
+	// cache does not show yet.
+	unseenPods unseenPods
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
 	cfg       Config
@@ -153,7 +156,10 @@ func SetupWithConfig(mgr ctrl.Manager, o controller.Options, cfg Config) error {
 			r.forget(e.Object.GetUID())
 			return true
 		}})).
-		Owns(&corev1.Pod{}).
+		Owns(&corev1.Pod{}, builder.WithPredicates(predicate.Funcs{
+			CreateFunc: func(e event.CreateEvent) bool { r.unseenPods.observe(e.Object); return true },
+			DeleteFunc: func(e event.DeleteEvent) bool { r.unseenPods.observe(e.Object); return true },
+		})).
 		WithOptions(controllerOptions(o)).
 		Complete(r)
 }
@@ -232,12 +238,17 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	pod := &corev1.Pod{}
 	err = r.kube.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: er.Name}, pod)
+	unseenPodWait := r.unseenPods.wait(er.UID, r.now())
 	switch {
 	case kerrors.IsNotFound(err) && arcruntime.RunnerRemoved(er):
 		// Finished, or removed by its set, and its pod deleted: a view
 		// that has the pod's deletion but not yet the runner's. A new pod
 		// would start with a registration the service no longer has.
 		return ctrl.Result{}, r.deleteSelf(ctx, er)
+	case kerrors.IsNotFound(err) && unseenPodWait > 0:
+		// Created by this process a moment ago; its create event brings us
+		// back. The timeout is for an event that never comes.
+		return ctrl.Result{RequeueAfter: unseenPodWait}, nil
 	case kerrors.IsNotFound(err):
 		return r.createPod(ctx, log, er, secretName, reg)
 	case reg != nil && !reg.fresh && r.recorded.Has(er.UID):
@@ -445,7 +456,11 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 	if err := controllerutil.SetControllerReference(er, pod, r.kube.Scheme()); err != nil {
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errBuildPod, err)
 	}
+	r.unseenPods.expect(er.UID, r.now())
 	err = r.kube.Create(ctx, pod)
+	if err != nil {
+		r.unseenPods.seen(er.UID)
+	}
 	switch {
 	case kerrors.IsAlreadyExists(err):
 		return ctrl.Result{RequeueAfter: immediateRetry}, nil
@@ -621,6 +636,7 @@ func (r *Reconciler) forget(uid types.UID) {
 	r.deletedSelf.Delete(uid)
 	r.recorded.Delete(uid)
 	r.finalized.Delete(uid)
+	r.unseenPods.seen(uid)
 }
 
 // removeFromService removes the runner from the service, unless this process

@@ -661,3 +661,79 @@ func TestRunningPodRecorded(t *testing.T) {
 		})
 	}
 }
+
+// A pod this process created is not created again while the cache does not
+// show it yet: its create event brings the runner back. Seen created (or gone)
+// by the cache, or never seen within unseenPodTimeout, a missing pod is made
+// anew.
+func TestPodNotYetInTheCacheIsNotCreatedAgain(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		// between runs after the first reconcile, with the created pod.
+		between     func(t *testing.T, r *Reconciler, kube client.Client, pod *corev1.Pod)
+		wantCreates int
+		wantRequeue bool
+	}{
+		"CacheLags": {
+			reason:      "the second reconcile's cache does not show the pod the first created",
+			between:     func(*testing.T, *Reconciler, client.Client, *corev1.Pod) {},
+			wantCreates: 1, wantRequeue: true,
+		},
+		"CacheSawItAndItWent": {
+			reason: "the cache showed the pod created, then it was deleted: the runner needs a new one",
+			between: func(t *testing.T, r *Reconciler, kube client.Client, pod *corev1.Pod) {
+				r.unseenPods.observe(pod)
+				if err := kube.Delete(t.Context(), pod); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantCreates: 2,
+		},
+		"EventNeverCame": {
+			reason: "no create event within the timeout: the pod is created again (the API server says it exists)",
+			between: func(_ *testing.T, r *Reconciler, _ client.Client, _ *corev1.Pod) {
+				later := r.now().Add(unseenPodTimeout)
+				r.now = func() time.Time { return later }
+			},
+			wantCreates: 2, wantRequeue: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = types.UID("uid-unseen-pod-" + name)
+			creates, hidePod := 0, true
+			r, kube := newFixtureWith(t, &fakeActions{}, interceptor.Funcs{
+				Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+					if _, ok := obj.(*corev1.Pod); ok {
+						creates++
+					}
+					return c.Create(ctx, obj, opts...)
+				},
+				Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+					if _, ok := obj.(*corev1.Pod); ok && hidePod {
+						return kerrors.NewNotFound(corev1.Resource("pods"), key.Name)
+					}
+					return c.Get(ctx, key, obj, opts...)
+				},
+			}, er)
+			now := time.Now()
+			r.now = func() time.Time { return now }
+
+			reconcile(t, r) // registers and creates the pod
+			pod := &corev1.Pod{}
+			hidePod = false
+			if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, pod); err != nil {
+				t.Fatalf("the runner's pod after one reconcile: %v", err)
+			}
+			hidePod = true
+			tc.between(t, r, kube, pod)
+			res := reconcile(t, r)
+
+			got := []any{creates, res.RequeueAfter > 0 && res.RequeueAfter <= unseenPodTimeout}
+			if diff := cmp.Diff([]any{tc.wantCreates, tc.wantRequeue}, got); diff != "" {
+				t.Errorf("%s\npod creates, requeued within the timeout: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
