@@ -19,6 +19,10 @@ import (
 // RunnerJob is what the listener records on an EphemeralRunner when the
 // service reports that the runner started a job.
 type RunnerJob struct {
+	// RunnerID and RunnerName say which runner took the job: the job's
+	// record is most often the first write of the runner's status.
+	RunnerID          int64
+	RunnerName        string
 	JobRequestID      int64
 	JobID             string
 	JobRepositoryName string
@@ -115,6 +119,8 @@ func (k *DynamicKube) PatchRunnerJob(ctx context.Context, runnerName string, job
 func runnerJobPatchFor(job RunnerJob, now time.Time) runnerJobPatch {
 	msg := fmt.Sprintf("runs job %s (request %d)", cmp.Or(job.JobDisplayName, job.JobID), job.JobRequestID)
 	p := runnerJobPatch{Status: v1alpha1.EphemeralRunnerStatus{
+		RunnerID:          job.RunnerID,
+		RunnerName:        job.RunnerName,
 		Phase:             v1alpha1.EphemeralRunnerRunning,
 		Reason:            ReasonJobStarted,
 		Message:           msg,

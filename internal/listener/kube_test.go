@@ -33,13 +33,13 @@ func TestPatchBodies(t *testing.T) {
 			want:   `{"spec":{"replicas":0,"patchID":0}}`,
 		},
 		"RunnerJob": {
-			reason: "every job field under status, with the API's json names, and the runner running since the job started",
+			reason: "the runner and every job field under status, with the API's json names, and the runner running since the job started",
 			patch: runnerJobPatchFor(RunnerJob{
-				JobRequestID: 11, JobID: "job-11", JobRepositoryName: "octo/app",
+				RunnerID: 7, RunnerName: "runner-a", JobRequestID: 11, JobID: "job-11", JobRepositoryName: "octo/app",
 				JobWorkflowRef: "octo/app/.github/workflows/ci.yml@refs/heads/main", JobDisplayName: "build",
 				WorkflowRunID: 911, JobStartedAt: time.Date(2026, 11, 29, 12, 0, 3, 0, time.UTC),
 			}, time.Date(2026, 11, 29, 12, 0, 5, 0, time.UTC)),
-			want: `{"status":{"phase":"Running","reason":"JobStarted","message":"runs job build (request 11)","ready":true,` +
+			want: `{"status":{"phase":"Running","reason":"JobStarted","message":"runs job build (request 11)","runnerId":7,"runnerName":"runner-a","ready":true,` +
 				`"jobRequestId":11,"jobId":"job-11","jobRepositoryName":"octo/app",` +
 				`"jobWorkflowRef":"octo/app/.github/workflows/ci.yml@refs/heads/main","jobDisplayName":"build",` +
 				`"workflowRunId":911,"jobStartedAt":"2026-11-29T12:00:03Z",` +

@@ -550,6 +550,8 @@ func AcquireRoom(maxRunners int, stats *scaleset.RunnerScaleSetStatistic) int {
 // tells the controller not to remove that runner when scaling down.
 func (l *Listener) recordJobStarted(ctx context.Context, m *scaleset.JobStarted) error {
 	job := RunnerJob{
+		RunnerID:          int64(m.RunnerID),
+		RunnerName:        m.RunnerName,
 		JobRequestID:      m.RunnerRequestID,
 		JobID:             m.JobID,
 		JobRepositoryName: m.OwnerName + "/" + m.RepositoryName,

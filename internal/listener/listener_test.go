@@ -363,7 +363,7 @@ func TestMessagesAreDeletedAfterTheyAreHandled(t *testing.T) {
 		t.Errorf("calls: -want, +got:\n%s", diff)
 	}
 	wantJob := RunnerJob{
-		JobRequestID: 11, JobID: "job-11", JobRepositoryName: "octo/app",
+		RunnerID: 11, RunnerName: "runner-a", JobRequestID: 11, JobID: "job-11", JobRepositoryName: "octo/app",
 		JobWorkflowRef: "octo/app/.github/workflows/ci.yml@refs/heads/main", JobDisplayName: "build",
 		WorkflowRunID: 911, JobStartedAt: t0.Add(3 * time.Second),
 	}

@@ -95,11 +95,20 @@ type Config struct {
 	// before the runner is recorded Running (recordPod says why).
 	// DefaultRunningRecordDelay when zero.
 	RunningRecordDelay time.Duration
+	// PendingRecordDelay is how long a runner's first pod may wait to run
+	// before the runner, recorded by nothing yet, is recorded Pending.
+	// DefaultPendingRecordDelay when zero.
+	PendingRecordDelay time.Duration
 }
 
 // DefaultRunningRecordDelay is the set's idle grace: only what people read
 // waits for the write.
 const DefaultRunningRecordDelay = arcruntime.IdleGrace
+
+// DefaultPendingRecordDelay is long enough for a pod that starts as pods do,
+// even in a burst, and short enough that a pod that cannot start (no node
+// fits, an image that does not pull) shows on its runner soon.
+const DefaultPendingRecordDelay = 3 * arcruntime.IdleGrace
 
 // Reconciler reconciles EphemeralRunners.
 type Reconciler struct {
@@ -185,6 +194,9 @@ func NewReconciler(kube client.Client, o controller.Options, cfg Config) *Reconc
 	if cfg.RunningRecordDelay <= 0 {
 		cfg.RunningRecordDelay = DefaultRunningRecordDelay
 	}
+	if cfg.PendingRecordDelay <= 0 {
+		cfg.PendingRecordDelay = DefaultPendingRecordDelay
+	}
 	log := o.Logger
 	if log == nil {
 		log = logging.NewNopLogger()
@@ -255,16 +267,15 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// The status has the registration; this view is from before it
 		// did. The status's update brings us back.
 		return ctrl.Result{}, nil
-	case reg != nil:
+	case reg != nil && reg.fresh:
 		// Registered just now, yet a pod of the runner's name exists: not
-		// one this registration can trust; or registered by a reconcile
-		// whose status write did not happen. Record the registration; the
+		// one this registration can trust. Record the registration; the
 		// next reconcile deals with the pod.
 		return ctrl.Result{RequeueAfter: immediateRetry}, r.recordRegistration(ctx, er, reg, func(*v1alpha1.EphemeralRunnerStatus) {})
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
 	case !metav1.IsControlledBy(pod, er):
-		return ctrl.Result{}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		return ctrl.Result{}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason = v1alpha1.EphemeralRunnerPending, ReasonInvalidTemplate
 			s.Message = fmt.Sprintf("pod %s exists and belongs to something else", pod.Name)
 		})
@@ -273,37 +284,57 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, nil
 	}
 
+	// A registration read back from the Secret goes into the status with
+	// the runner's next record.
 	exit := runnerPodExit(pod)
 	switch {
 	case exit.succeeded():
-		return r.finish(ctx, log, er, pod)
+		return r.finish(ctx, log, er, pod, reg)
 	case exit.done:
-		return r.podFailed(ctx, log, er, pod, exit)
+		return r.podFailed(ctx, log, er, pod, exit, reg)
 	}
-	return r.recordPod(ctx, er, pod)
+	return r.recordPod(ctx, er, pod, reg)
 }
 
-// recordPod writes the state of the runner's live pod into the status.
+// recordPod writes the state of the runner's live pod, and the registration
+// reg if the status lacks it, into the status.
 //
-// That the pod runs is written once it has run for RunningRecordDelay
-// without a job: the listener writes it with the job it records
-// (listener's runnerJobPatchFor), and most runners take a job within
-// seconds, so most are written once, not twice. A runner recorded Running,
-// by either, is not written again while its pod runs. Its Ready condition
-// dates from the write, as before the write waited: the set's scale-down
-// counts a runner's idle time from it, and dated from the pod's readiness
-// it would take a runner still waiting for the job a busy service has not
-// handed over yet for idle sooner.
-func (r *Reconciler) recordPod(ctx context.Context, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
-	if pod.Status.Phase == corev1.PodRunning {
-		if er.Status.Phase == v1alpha1.EphemeralRunnerRunning {
-			return ctrl.Result{}, nil
-		}
-		if wait := r.cfg.RunningRecordDelay - r.now().Sub(podRunningSince(pod)); wait > 0 {
-			return ctrl.Result{RequeueAfter: wait}, nil
-		}
+// A runner is written when there is something to tell, and most runners
+// are written once, by the listener, with the job they took: its record
+// says the runner runs, its id and its job (listener's runnerJobPatchFor).
+// Custom resource writes are what a burst of runners waits on (a status
+// patch costs the API server several times a pod's), and a write that said
+// "registered, pod created" for every runner, seconds before the listener's,
+// made the burst's runners come about a fifth later. So:
+//   - a runner nothing recorded yet is written when its pod has waited
+//     PendingRecordDelay to run, or run RunningRecordDelay without a job;
+//     until then its set counts it pending, and its JIT config Secret holds
+//     its registration;
+//   - a running pod is written once it has run for RunningRecordDelay without
+//     a job, and a runner recorded Running, by either writer, is not written
+//     again while its pod runs. Its Ready condition dates from the write:
+//     the set's scale-down counts a runner's idle time from it, and dated
+//     from the pod's readiness it would take a runner still waiting for the
+//     job a busy service has not handed over yet for idle sooner;
+//   - a waiting pod of a runner recorded before (a failed pod's successor)
+//     is written at once.
+func (r *Reconciler) recordPod(ctx context.Context, er *v1alpha1.EphemeralRunner, pod *corev1.Pod, reg *registration) (ctrl.Result, error) {
+	running := pod.Status.Phase == corev1.PodRunning
+	if running && er.Status.Phase == v1alpha1.EphemeralRunnerRunning {
+		return ctrl.Result{}, nil
 	}
-	return ctrl.Result{}, r.setStatus(ctx, er, podStatus(pod, r.now()))
+	var since time.Time
+	var delay time.Duration
+	switch {
+	case running:
+		since, delay = podRunningSince(pod), r.cfg.RunningRecordDelay
+	case er.Status.Phase == "":
+		since, delay = pod.CreationTimestamp.Time, r.cfg.PendingRecordDelay
+	}
+	if wait := delay - r.now().Sub(since); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+	return ctrl.Result{}, r.recordRegistration(ctx, er, reg, podStatus(pod, r.now()))
 }
 
 // podRunningSince is when the pod became ready, or started when it does not
@@ -337,11 +368,10 @@ func podStatus(pod *corev1.Pod, now time.Time) func(*v1alpha1.EphemeralRunnerSta
 	}
 }
 
-// registration is a runner registered in this reconcile, not yet in the
-// status. It is written with the status of the pod created next: one write
-// per runner instead of two. Until then the JIT config Secret holds it, and a
-// reconcile that finds the Secret without a runner id in the status reads it
-// back from there.
+// registration is a runner's registration that its status does not have
+// yet. It is written with the runner's next record (recordPod says when);
+// until then the JIT config Secret holds it, and a reconcile that finds the
+// Secret without a runner id in the status reads it back from there.
 type registration struct {
 	id         int64
 	name       string
@@ -364,31 +394,33 @@ func (g *registration) record(s *v1alpha1.EphemeralRunnerStatus) {
 	}
 }
 
+// applied is er as its status reads once g is recorded: for the calls that
+// need the runner's id before a write records it.
+func (g *registration) applied(er *v1alpha1.EphemeralRunner) *v1alpha1.EphemeralRunner {
+	if g == nil {
+		return er
+	}
+	c := er.DeepCopy()
+	g.record(&c.Status)
+	return c
+}
+
 // ensureRegistration returns the name of the runner's JIT config Secret,
 // registering the runner (one JIT config per runner) when it has none. A
 // registration made now is returned for the caller to record.
 func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (string, *registration, ctrl.Result, error) {
 	name := er.Name
-	secret := &corev1.Secret{}
-	key := types.NamespacedName{Namespace: er.Namespace, Name: name}
-	err := r.kube.Get(ctx, key, secret)
-	if r.wroteSecret.Has(er.UID) && kerrors.IsNotFound(err) {
-		err = r.live.Get(ctx, key, secret)
-	}
-	if err == nil {
-		if er.Status.RunnerID != 0 {
-			return name, nil, ctrl.Result{}, nil
-		}
-		// Registered by a reconcile whose status write did not happen (a
-		// crash, a refused pod): the Secret remembers the registration.
-		id, perr := strconv.ParseInt(string(secret.Data[arcruntime.RunnerIDKey]), 10, 64)
-		if perr != nil || id == 0 {
-			return "", nil, ctrl.Result{}, fmt.Errorf("%s %s", errCorruptJITStore, name)
-		}
-		return name, &registration{id: id, name: string(secret.Data[arcruntime.RunnerNameKey]), secretName: name}, ctrl.Result{}, nil
-	}
-	if !kerrors.IsNotFound(err) {
-		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errGetSecret, err)
+	secret, err := r.jitSecret(ctx, er)
+	switch {
+	case err != nil:
+		return "", nil, ctrl.Result{}, err
+	case secret != nil && er.Status.RunnerID != 0:
+		return name, nil, ctrl.Result{}, nil
+	case secret != nil:
+		// Registered, and not written into the status yet: the Secret
+		// remembers the registration.
+		reg, err := registrationIn(secret)
+		return name, reg, ctrl.Result{}, err
 	}
 
 	ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
@@ -435,6 +467,32 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name, fresh: true}, ctrl.Result{}, nil
 }
 
+// jitSecret is the runner's JIT config Secret, nil when there is none.
+func (r *Reconciler) jitSecret(ctx context.Context, er *v1alpha1.EphemeralRunner) (*corev1.Secret, error) {
+	secret := &corev1.Secret{}
+	key := types.NamespacedName{Namespace: er.Namespace, Name: er.Name}
+	err := r.kube.Get(ctx, key, secret)
+	if r.wroteSecret.Has(er.UID) && kerrors.IsNotFound(err) {
+		err = r.live.Get(ctx, key, secret)
+	}
+	switch {
+	case kerrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", errGetSecret, err)
+	}
+	return secret, nil
+}
+
+// registrationIn is the registration a runner's JIT config Secret holds.
+func registrationIn(secret *corev1.Secret) (*registration, error) {
+	id, err := strconv.ParseInt(string(secret.Data[arcruntime.RunnerIDKey]), 10, 64)
+	if err != nil || id == 0 {
+		return nil, fmt.Errorf("%s %s", errCorruptJITStore, secret.Name)
+	}
+	return &registration{id: id, name: string(secret.Data[arcruntime.RunnerNameKey]), secretName: secret.Name}, nil
+}
+
 // createPod creates the runner's pod, once the backoff after the last
 // failed pod has passed.
 func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, secretName string, reg *registration) (ctrl.Result, error) {
@@ -475,17 +533,20 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 		})
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("cannot create the runner's pod: %w", err)
+	case er.Status.Phase == "":
+		// Nothing to tell yet (recordPod says when there is).
+		return ctrl.Result{}, nil
 	}
 	return ctrl.Result{}, r.recordRegistration(ctx, er, reg, podStatus(pod, r.now()))
 }
 
 // recordRegistration writes reg, if any, into the status with change, and
 // remembers that it did.
-func (r *Reconciler) recordRegistration(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, change func(*v1alpha1.EphemeralRunnerStatus)) error {
-	if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+func (r *Reconciler) recordRegistration(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, change func(*v1alpha1.EphemeralRunnerStatus), opts ...client.MergeFromOption) error {
+	if err := r.patchStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 		reg.record(s)
 		change(s)
-	}); err != nil {
+	}, opts...); err != nil {
 		return err
 	}
 	if reg != nil {
@@ -497,24 +558,28 @@ func (r *Reconciler) recordRegistration(ctx context.Context, er *v1alpha1.Epheme
 // podFailed records a failed pod and deletes it; the next pod follows after
 // the backoff, or, past maxPodFailures, the runner gives up: it is removed
 // from the service and marked Failed for its set to replace.
-func (r *Reconciler) podFailed(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod, exit podExit) (ctrl.Result, error) {
+func (r *Reconciler) podFailed(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod, exit podExit, reg *registration) (ctrl.Result, error) {
 	if !failureRecorded(&er.Status, pod) {
 		f := v1alpha1.PodFailure{PodName: pod.Name, FailedAt: metav1.NewTime(r.now()), ExitCode: exit.exitCode, Reason: exit.reason, Message: failureMessage(pod, exit)}
-		if err := r.recordStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		// Only the status remembers the failures: the patch carries the
+		// resourceVersion it was computed from, so a stale view is refused
+		// with a conflict rather than written over newer counts.
+		if err := r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.RecordPodFailure(f)
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodFailed, false
 			s.Message = fmt.Sprintf("pod %s failed (%s); %d of %d failures allowed", pod.Name, describeExit(exit), s.Failures, maxPodFailures(er))
 			s.SetCondition(readyCondition(false, ReasonPodFailed, s.Message))
-		}); err != nil {
+		}, client.MergeFromWithOptimisticLock{}); err != nil {
 			return ctrl.Result{}, err
 		}
+		reg = nil
 		log.Info("Runner pod failed", "pod", pod.Name, "failures", er.Status.Failures, "exitCode", exitCodeValue(exit))
 	}
 	if er.GaveUp() {
-		if err := r.removeFromService(ctx, er); err != nil {
+		if err := r.removeFromService(ctx, reg.applied(er)); err != nil {
 			return ctrl.Result{}, r.serviceError(ctx, er, err)
 		}
-		if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+		if err := r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerFailed, ReasonTooManyPodFailures, false
 			s.Message = fmt.Sprintf("gave up after %d failed pods; removed from the service, its set replaces it", s.Failures)
 			s.SetCondition(readyCondition(false, ReasonTooManyPodFailures, s.Message))
@@ -556,15 +621,15 @@ func failureMessage(pod *corev1.Pod, exit podExit) string {
 // service with it; any other (removed while idle, or exited without a job)
 // is removed from the service, retried while the service says a job still
 // runs. Its pod is deleted at once, then the runner itself.
-func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
+func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod, reg *registration) (ctrl.Result, error) {
 	// A runner that ran a job and exited 0 is done with it, and the service
 	// removed its record when the job completed (an ephemeral runner runs
 	// one job; PROTOCOL.md §5.6).
 	if er.Status.JobRecorded() {
 		arcruntime.RunnerLeftWithItsJob(er)
-	} else if err := r.removeFromService(ctx, er); err != nil {
+	} else if err := r.removeFromService(ctx, reg.applied(er)); err != nil {
 		if actions.IsJobStillRunning(err) {
-			return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+			return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
 				s.Reason = ReasonJobStillRunning
 				s.Message = "the runner exited, but the service says its job still runs; retrying its removal"
 			})
@@ -598,11 +663,23 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 	}
 	left := er.Status.Phase == v1alpha1.EphemeralRunnerSucceeded || er.Status.Phase == v1alpha1.EphemeralRunnerFailed
 	if er.Status.RunnerID == 0 && !left {
-		// The runner may be registered (its JIT config generated, its Secret
-		// written) without its id in the status yet: deleted right then, it
-		// would stay registered at the service. Its name finds it. Without
-		// credentials (its configuration deleted first) it is let go: most
-		// such runners never registered.
+		// Registered without its id in the status yet: its Secret has it.
+		secret, err := r.jitSecret(ctx, er)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if secret != nil {
+			if reg, err := registrationIn(secret); err == nil {
+				er = reg.applied(er)
+			}
+		}
+	}
+	if er.Status.RunnerID == 0 && !left {
+		// The runner may be registered (its JIT config generated) without
+		// a Secret yet: deleted right then, it would stay registered at the
+		// service. Its name finds it. Without credentials (its
+		// configuration deleted first) it is let go: most such runners never
+		// registered.
 		ac, err := arcruntime.ActionsClientFor(ctx, r.kube, r.newClient, er.Namespace, er.Spec.ScaleSet.ProviderConfigRef)
 		if err != nil {
 			log.Info("Cannot check the service for a runner deleted before its registration was recorded", "error", err.Error())
@@ -674,14 +751,6 @@ func (r *Reconciler) serviceError(ctx context.Context, er *v1alpha1.EphemeralRun
 // service), so a write from a view a moment old is corrected by the next.
 func (r *Reconciler) setStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus)) error {
 	return r.patchStatus(ctx, er, change)
-}
-
-// recordStatus is setStatus for what only the status remembers (the failure
-// count and history): the patch carries the resourceVersion it was computed
-// from, so a stale view is refused with a conflict rather than written over
-// newer counts.
-func (r *Reconciler) recordStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus)) error {
-	return r.patchStatus(ctx, er, change, client.MergeFromWithOptimisticLock{})
 }
 
 func (r *Reconciler) patchStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus), opts ...client.MergeFromOption) error {

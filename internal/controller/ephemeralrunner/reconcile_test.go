@@ -275,10 +275,10 @@ func TestRunnerThatRanItsJobLeavesWithoutRemoval(t *testing.T) {
 	}
 }
 
-// A new runner is registered and its pod created in one reconcile, and the
-// registration reaches the status with the pod, in one write. The pod's
-// scheduling is no second write: the status reads the same until it runs.
-func TestRegistrationWrittenWithThePod(t *testing.T) {
+// A new runner's status is not written when it is registered and its pod
+// created: the JIT config Secret holds the registration, and the runner's
+// first record (here its pod waiting long) carries it.
+func TestRegistrationWrittenWithTheFirstRecord(t *testing.T) {
 	fa := &fakeActions{}
 	var statusPatches int
 	r, kube := newFixtureWith(t, fa, interceptor.Funcs{SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
@@ -291,6 +291,15 @@ func TestRegistrationWrittenWithThePod(t *testing.T) {
 	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, pod); err != nil {
 		t.Fatalf("the runner's pod after one reconcile: %v", err)
 	}
+	secret := &corev1.Secret{}
+	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, secret); err != nil {
+		t.Fatalf("the runner's JIT config Secret after one reconcile: %v", err)
+	}
+	if got := []any{statusPatches, string(secret.Data[arcruntime.RunnerIDKey])}; !cmp.Equal(got, []any{0, "42"}) {
+		t.Errorf("after registering and creating the pod: status writes, runner id in the Secret %v, want [0 42]", got)
+	}
+	// The fake API server gives no creation time: the pod has waited since
+	// forever.
 	pod.Status.Phase = corev1.PodPending
 	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}}
 	if err := kube.Status().Update(t.Context(), pod); err != nil {
@@ -301,10 +310,10 @@ func TestRegistrationWrittenWithThePod(t *testing.T) {
 	if err := kube.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: "r-1"}, cur); err != nil {
 		t.Fatal(err)
 	}
-	got := []any{cur.Status.RunnerID, cur.Status.RunnerName, cur.Status.RunnerJITConfigSecretName, cur.Status.Reason, statusPatches}
-	want := []any{int64(42), "r-1", "r-1", ReasonPodCreated, 1}
+	got := []any{cur.Status.RunnerID, cur.Status.RunnerName, cur.Status.RunnerJITConfigSecretName, cur.Status.PodName, cur.Status.Reason, statusPatches}
+	want := []any{int64(42), "r-1", "r-1", "r-1", ReasonPodCreated, 1}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("runner id, name, Secret, reason, status writes: -want +got:\n%s", diff)
+		t.Errorf("runner id, name, Secret, pod, reason, status writes: -want +got:\n%s", diff)
 	}
 }
 
@@ -315,24 +324,27 @@ func TestRegistrationWrittenWithThePod(t *testing.T) {
 func TestRegistrationRecordedOnce(t *testing.T) {
 	cases := map[string]struct {
 		reason      string
+		status      v1alpha1.EphemeralRunnerStatus
 		restart     bool
 		wantPatches int
 		wantReason  string
 	}{
 		"StaleView": {
-			reason:      "the second reconcile reads the runner as it was before the first wrote its status",
+			reason: "the second reconcile reads the runner, recorded before (its last pod went), as it was before the first wrote its status",
+			status: v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerPending, Reason: ReasonPodFailed},
 			wantPatches: 1, wantReason: ReasonPodCreated,
 		},
 		"AfterARestart": {
-			reason:      "a new process finds the Secret and the pod, and a status without the registration",
+			reason:      "a new process finds the Secret and the pod (long waiting), and a status without the registration",
 			restart:     true,
-			wantPatches: 2, wantReason: ReasonRegistered,
+			wantPatches: 1, wantReason: ReasonPodCreated,
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			er := newRunner()
 			er.UID = types.UID("uid-recorded-once-" + name)
+			er.Status = tc.status
 			fa := &fakeActions{}
 			var patches int
 			var stale *v1alpha1.EphemeralRunner
@@ -430,14 +442,23 @@ func podOwnedBy(er *v1alpha1.EphemeralRunner) *corev1.Pod {
 	}
 }
 
-// A runner deleted before its runner id reached its status is looked up by
-// name and removed from the service, so no registration outlives it.
-func TestRunnerDeletedBeforeItsIDIsRemovedByName(t *testing.T) {
+// A runner deleted before its runner id reached its status is removed from
+// the service by the id its JIT config Secret holds, or, without a Secret,
+// looked up by name, so no registration outlives it.
+func TestRunnerDeletedBeforeItsIDIsRecordedIsRemoved(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		byName *actions.Runner
+		secret *corev1.Secret
 		want   []string
 	}{
+		"RegistrationInTheSecret": {
+			reason: "Its JIT config Secret holds its registration (not recorded in the status yet): removed by that id.",
+			secret: &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{
+				arcruntime.RunnerIDKey: []byte("42"), arcruntime.RunnerNameKey: []byte("r-1"),
+			}},
+			want: []string{"RemoveRunner 42"},
+		},
 		"Registered": {
 			reason: "The JIT config was generated: the service knows the runner by name.",
 			byName: &actions.Runner{ID: 17, Name: "r-1"},
@@ -452,7 +473,13 @@ func TestRunnerDeletedBeforeItsIDIsRemovedByName(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			fa := &fakeActions{byName: tc.byName}
 			er := newRunner()
-			r, kube := newFixture(t, fa, er)
+			er.UID = types.UID("uid-deleted-unrecorded-" + name)
+			objs := []client.Object{er}
+			if tc.secret != nil {
+				objs = append(objs, tc.secret)
+			}
+			r, kube := newFixture(t, fa, objs...)
+			t.Cleanup(func() { arcruntime.ForgetRunner(er.UID) })
 			if err := kube.Delete(t.Context(), er); err != nil {
 				t.Fatal(err)
 			}
@@ -512,7 +539,7 @@ func TestRunnerRemovedFromTheServiceOnce(t *testing.T) {
 				t.Helper()
 				stale := er.DeepCopy()
 				reconcile(t, r)
-				if _, err := r.finish(t.Context(), r.log, stale, exitedPod(stale)); err != nil {
+				if _, err := r.finish(t.Context(), r.log, stale, exitedPod(stale), nil); err != nil {
 					t.Fatalf("finish from a stale view: %v", err)
 				}
 			},
@@ -596,36 +623,63 @@ func TestRunnerGoneFromTheServiceGetsNoNewPod(t *testing.T) {
 
 // A running pod is recorded once it ran for RunningRecordDelay without a
 // job, from when it became ready; a runner the listener recorded Running with
-// its job is not written again.
+// its job is not written again. A runner nothing recorded yet is first
+// written, with its registration, when its pod ran that long, or waited
+// PendingRecordDelay to run.
 func TestRunningPodRecorded(t *testing.T) {
 	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
 	type want struct {
 		requeueAfter time.Duration
 		phase        v1alpha1.EphemeralRunnerPhase
 		reason       string
+		runnerID     int64
 		readySince   time.Time
 	}
 	cases := map[string]struct {
 		reason     string
 		readyFor   time.Duration
 		listenerOn bool
+		// unrecorded: the status has nothing yet, the Secret the registration.
+		unrecorded bool
+		// waitingFor: the pod was created this long ago and does not run yet.
+		waitingFor time.Duration
 		want       want
 	}{
+		"NewRunnerPodWaiting": {
+			reason:     "a new runner whose pod waits to run is not written before the pending delay",
+			unrecorded: true, waitingFor: 5 * time.Second,
+			want: want{requeueAfter: DefaultPendingRecordDelay - 5*time.Second},
+		},
+		"NewRunnerPodWaitedLong": {
+			reason:     "a new runner whose pod waited the pending delay is recorded Pending, with its registration",
+			unrecorded: true, waitingFor: DefaultPendingRecordDelay,
+			want: want{phase: v1alpha1.EphemeralRunnerPending, reason: ReasonPodCreated, runnerID: 42},
+		},
+		"NewRunnerJustReady": {
+			reason:     "a new runner whose pod runs for less than the running delay is not written yet",
+			unrecorded: true, readyFor: 4 * time.Second,
+			want: want{requeueAfter: DefaultRunningRecordDelay - 4*time.Second},
+		},
+		"NewRunnerIdleLongEnough": {
+			reason:     "a new runner whose pod ran the delay without a job is recorded Running, with its registration",
+			unrecorded: true, readyFor: DefaultRunningRecordDelay,
+			want: want{phase: v1alpha1.EphemeralRunnerRunning, reason: ReasonPodRunning, runnerID: 42, readySince: now},
+		},
 		"JustReady": {
 			reason:   "a pod ready for less than the delay is not written yet: the runner is looked at again when the delay is over",
 			readyFor: 4 * time.Second,
-			want:     want{requeueAfter: DefaultRunningRecordDelay - 4*time.Second, phase: v1alpha1.EphemeralRunnerPending, reason: ReasonPodCreated},
+			want:     want{requeueAfter: DefaultRunningRecordDelay - 4*time.Second, phase: v1alpha1.EphemeralRunnerPending, reason: ReasonPodCreated, runnerID: 42},
 		},
 		"IdleLongEnough": {
 			reason:   "a pod ready for the delay without a job is recorded Running, ready since it is recorded",
 			readyFor: DefaultRunningRecordDelay,
-			want:     want{phase: v1alpha1.EphemeralRunnerRunning, reason: ReasonPodRunning, readySince: now},
+			want:     want{phase: v1alpha1.EphemeralRunnerRunning, reason: ReasonPodRunning, runnerID: 42, readySince: now},
 		},
 		"RecordedByListener": {
 			reason:     "a runner the listener recorded Running with its job keeps what the listener wrote",
 			readyFor:   time.Minute,
 			listenerOn: true,
-			want:       want{phase: v1alpha1.EphemeralRunnerRunning, reason: "JobStarted", readySince: now.Add(-2 * time.Second)},
+			want:       want{phase: v1alpha1.EphemeralRunnerRunning, reason: "JobStarted", runnerID: 42, readySince: now.Add(-2 * time.Second)},
 		},
 	}
 	for name, tc := range cases {
@@ -638,11 +692,20 @@ func TestRunningPodRecorded(t *testing.T) {
 				er.Status.Phase, er.Status.Reason, er.Status.Ready, er.Status.JobRequestID = v1alpha1.EphemeralRunnerRunning, "JobStarted", true, 7
 				er.Status.SetCondition(metav1.Condition{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionTrue, Reason: "JobStarted", LastTransitionTime: metav1.NewTime(now.Add(-2 * time.Second))})
 			}
-			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
+			if tc.unrecorded {
+				er.Status = v1alpha1.EphemeralRunnerStatus{}
+			}
+			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{
+				arcruntime.JITConfigKey: []byte("jit"), arcruntime.RunnerIDKey: []byte("42"), arcruntime.RunnerNameKey: []byte("r-1"),
+			}}
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Status: corev1.PodStatus{
 				Phase:      corev1.PodRunning,
 				Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(now.Add(-tc.readyFor))}},
 			}}
+			if tc.waitingFor > 0 {
+				pod.CreationTimestamp = metav1.NewTime(now.Add(-tc.waitingFor))
+				pod.Status = corev1.PodStatus{Phase: corev1.PodPending}
+			}
 			r, kube := newFixture(t, &fakeActions{}, er, sec, pod)
 			r.now = func() time.Time { return now }
 			cur := ownPod(t, kube, er, pod)
@@ -651,7 +714,7 @@ func TestRunningPodRecorded(t *testing.T) {
 			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
 				t.Fatal(err)
 			}
-			got := want{requeueAfter: res.RequeueAfter, phase: cur.Status.Phase, reason: cur.Status.Reason}
+			got := want{requeueAfter: res.RequeueAfter, phase: cur.Status.Phase, reason: cur.Status.Reason, runnerID: cur.Status.RunnerID}
 			if c := cur.Status.GetCondition(v1alpha1.ConditionTypeReady); c != nil && c.Status == metav1.ConditionTrue {
 				got.readySince = c.LastTransitionTime.UTC()
 			}
