@@ -141,10 +141,10 @@ type Reconciler struct {
 	// unseenPods holds the runners whose pod this process created and the
 	// cache does not show yet.
 	unseenPods unseenPods
-	newClient controller.ActionsClientFactory
-	log       logging.Logger
-	cfg       Config
-	now       func() time.Time
+	newClient  controller.ActionsClientFactory
+	log        logging.Logger
+	cfg        Config
+	now        func() time.Time
 }
 
 // Setup adds the EphemeralRunner controller to mgr with ARC's backoff.

@@ -330,8 +330,8 @@ func TestRegistrationRecordedOnce(t *testing.T) {
 		wantReason  string
 	}{
 		"StaleView": {
-			reason: "the second reconcile reads the runner, recorded before (its last pod went), as it was before the first wrote its status",
-			status: v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerPending, Reason: ReasonPodFailed},
+			reason:      "the second reconcile reads the runner, recorded before (its last pod went), as it was before the first wrote its status",
+			status:      v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerPending, Reason: ReasonPodFailed},
 			wantPatches: 1, wantReason: ReasonPodCreated,
 		},
 		"AfterARestart": {
