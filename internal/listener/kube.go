@@ -39,9 +39,9 @@ type Kube interface {
 	// PatchReplicas merge-patches spec.replicas and spec.patchID of the
 	// listener's EphemeralRunnerSet.
 	PatchReplicas(ctx context.Context, replicas int, patchID int64) error
-	// PatchRunnerJob merge-patches the job, and that the runner runs,
-	// into the status of the EphemeralRunner named runnerName, in the
-	// set's namespace. A runner that does not exist gives an error for
+	// PatchRunnerJob merge-patches the job, and that the runner (its id and
+	// name) runs, into the status of the EphemeralRunner named runnerName,
+	// in the set's namespace. A runner that does not exist gives an error for
 	// which apierrors.IsNotFound holds.
 	PatchRunnerJob(ctx context.Context, runnerName string, job RunnerJob) error
 }

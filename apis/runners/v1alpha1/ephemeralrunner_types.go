@@ -113,12 +113,19 @@ type PodFailure struct {
 //
 // The job fields are set by the scale set's listener when the service reports
 // JobStarted for this runner, so that scale-down leaves the runner alone
-// while it runs a job; the listener records then that the runner runs.
+// while it runs a job; the listener records then that the runner runs, and
+// its id and name.
+//
+// A runner's status is written when there is something to tell, and most
+// runners are written once, by the listener: a new runner has an empty
+// status (its set counts it pending) until its job starts, its pod has run
+// for 10 s without a job, its pod has waited 30 s to run, or something
+// fails. Its registration is in its JIT configuration Secret meanwhile.
 type EphemeralRunnerStatus struct {
-	// Phase of the runner: Pending, Running, Succeeded or Failed. Running
-	// is recorded with the runner's job (reason JobStarted), or once its
-	// pod has run for 10 s without one (reason PodRunning): a runner that
-	// takes its job at once is written once.
+	// Phase of the runner: empty while nothing is recorded yet (see above),
+	// Pending, Running, Succeeded or Failed. Running is recorded with the
+	// runner's job (reason JobStarted), or once its pod has run for 10 s
+	// without one (reason PodRunning).
 	// +optional
 	Phase EphemeralRunnerPhase `json:"phase,omitempty"`
 
@@ -130,8 +137,9 @@ type EphemeralRunnerStatus struct {
 	// +optional
 	Message string `json:"message,omitempty"`
 
-	// RunnerID is the runner's id in the Actions service, known once its JIT
-	// configuration was generated.
+	// RunnerID is the runner's id in the Actions service, recorded with the
+	// runner's first status (its JIT configuration Secret has it from the
+	// start).
 	// +optional
 	RunnerID int64 `json:"runnerId,omitempty"`
 
@@ -157,7 +165,9 @@ type EphemeralRunnerStatus struct {
 	// +optional
 	PodFailures []PodFailure `json:"podFailures,omitempty"`
 
-	// PodName is the name of the runner's current pod.
+	// PodName is the name of the runner's current pod, recorded by the
+	// runner controller's writes (a runner that took its job at once has
+	// only the listener's: its pod is named as the runner).
 	// +optional
 	PodName string `json:"podName,omitempty"`
 
