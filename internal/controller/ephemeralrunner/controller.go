@@ -250,17 +250,12 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	pod := &corev1.Pod{}
 	err = r.kube.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: er.Name}, pod)
-	unseenPodWait := r.unseenPods.wait(er.UID, r.now())
 	switch {
 	case kerrors.IsNotFound(err) && arcruntime.RunnerRemoved(er):
 		// Finished, or removed by its set, and its pod deleted: a view
 		// that has the pod's deletion but not yet the runner's. A new pod
 		// would start with a registration the service no longer has.
 		return ctrl.Result{}, r.deleteSelf(ctx, er)
-	case kerrors.IsNotFound(err) && unseenPodWait > 0:
-		// Created by this process a moment ago; its create event brings us
-		// back. The timeout is for an event that never comes.
-		return ctrl.Result{RequeueAfter: unseenPodWait}, nil
 	case kerrors.IsNotFound(err):
 		return r.createPod(ctx, log, er, secretName, reg)
 	case reg != nil && !reg.fresh && r.recorded.Has(er.UID):
@@ -494,8 +489,15 @@ func registrationIn(secret *corev1.Secret) (*registration, error) {
 }
 
 // createPod creates the runner's pod, once the backoff after the last
-// failed pod has passed.
+// failed pod has passed, unless the pod this process created last is not in
+// the cache yet.
 func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, secretName string, reg *registration) (ctrl.Result, error) {
+	if wait := r.unseenPods.wait(er.UID, r.now()); wait > 0 {
+		// Created by this process a moment ago, not in the cache yet: its
+		// create event brings us back. The timeout is for an event that
+		// never comes.
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
 	if wait := nextPodAt(&er.Status, r.cfg.BackoffBase).Sub(r.now()); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
 			s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonBackoff, false
@@ -572,7 +574,7 @@ func (r *Reconciler) podFailed(ctx context.Context, log logging.Logger, er *v1al
 		}, client.MergeFromWithOptimisticLock{}); err != nil {
 			return ctrl.Result{}, err
 		}
-		reg = nil
+		reg = nil // recorded with the failure
 		log.Info("Runner pod failed", "pod", pod.Name, "failures", er.Status.Failures, "exitCode", exitCodeValue(exit))
 	}
 	if er.GaveUp() {
@@ -668,6 +670,7 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 		if err != nil {
 			return ctrl.Result{}, err
 		}
+		// A Secret without a readable id leaves the lookup by name below.
 		if secret != nil {
 			if reg, err := registrationIn(secret); err == nil {
 				er = reg.applied(er)
