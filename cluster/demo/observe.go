@@ -20,11 +20,15 @@ import (
 const errPodInformer = "cannot sync the runner pod informer"
 
 // PodLife is what the recorder saw of one runner pod, in the demo's clock: when the
-// watch delivered its creation and its deletion, and its last phase. A watch event
-// arrives a little after the change, so every time is an upper bound.
+// watch delivered its creation, its end (the first view of it Succeeded or
+// Failed) and its deletion, and its last phase. A watch event arrives a little
+// after the change, so every time is an upper bound. Ended splits a finished
+// job's wait for its pod's deletion in two: the runner's exit reaching the API
+// server (Ended), and the provider deleting the pod (Gone).
 type PodLife struct {
 	Namespace, Name string
 	Created         time.Time
+	Ended           time.Time
 	Gone            time.Time
 	Phase           corev1.PodPhase
 }
@@ -80,7 +84,13 @@ func (r *PodRecorder) seen(obj any, deleted bool) {
 		l = &PodLife{Namespace: pod.Namespace, Name: pod.Name, Created: now}
 		r.pods[key] = l
 	}
+	if !deleted && !l.Gone.IsZero() {
+		l.Ended = time.Time{} // the successor of a pod that ended
+	}
 	l.Phase = pod.Status.Phase
+	if ended := l.Phase == corev1.PodSucceeded || l.Phase == corev1.PodFailed; ended && l.Ended.IsZero() {
+		l.Ended = now
+	}
 	if deleted {
 		l.Gone = now
 	} else {

@@ -41,8 +41,12 @@ type Summary struct {
 	// QueuedToPodCreated is from the job's queueing to the creation of the pod of
 	// the runner that ran it.
 	QueuedToPodCreated Percentiles
-	// CompletedToPodGone is from the job's completion to its runner pod's deletion.
-	CompletedToPodGone Percentiles
+	// CompletedToPodGone is from the job's completion to its runner pod's deletion,
+	// in two legs: to the pod's end (the runner's exit reaching the API server,
+	// the kubelet's part) and from there to its deletion (the provider's part).
+	CompletedToPodGone  Percentiles
+	CompletedToPodEnded Percentiles
+	PodEndedToGone      Percentiles
 	// AllPodsCreated is the time from the first job queued to the creation of the
 	// last runner pod that ran one of the jobs.
 	AllPodsCreated time.Duration
@@ -58,7 +62,7 @@ func IsActionsEndpoint(pattern string) bool { return strings.Contains(pattern, "
 // Summarize measures the jobs the stream submitted.
 func Summarize(jobs []simclient.Job, stream *Stream, rec *PodRecorder, counters simclient.Counters) Summary {
 	var s Summary
-	var started, podCreated, podGone []time.Duration
+	var started, podCreated, podGone, podEnded, endedToGone []time.Duration
 	var first, lastPod time.Time
 	for _, j := range jobs {
 		team := stream.TeamOf(j.ID)
@@ -93,11 +97,17 @@ func Summarize(jobs []simclient.Job, stream *Stream, rec *PodRecorder, counters 
 		}
 		if j.CompletedAt != nil && !life.Gone.IsZero() {
 			podGone = append(podGone, max(0, life.Gone.Sub(*j.CompletedAt)))
+			if !life.Ended.IsZero() {
+				podEnded = append(podEnded, max(0, life.Ended.Sub(*j.CompletedAt)))
+				endedToGone = append(endedToGone, life.Gone.Sub(life.Ended))
+			}
 		}
 	}
 	s.QueuedToStarted = NewPercentiles(started)
 	s.QueuedToPodCreated = NewPercentiles(podCreated)
 	s.CompletedToPodGone = NewPercentiles(podGone)
+	s.CompletedToPodEnded = NewPercentiles(podEnded)
+	s.PodEndedToGone = NewPercentiles(endedToGone)
 	if !first.IsZero() && !lastPod.IsZero() {
 		s.AllPodsCreated = lastPod.Sub(first)
 	}

@@ -38,7 +38,7 @@ func writeJobsCSV(path string, jobs []simclient.Job, stream *demo.Stream, pods *
 		}
 		return at(*t)
 	}
-	_ = w.Write([]string{"job", "team", "runner", "runs", "queued", "started", "completed", "pod_created", "pod_gone"})
+	_ = w.Write([]string{"job", "team", "runner", "runs", "queued", "started", "completed", "pod_created", "pod_ended", "pod_gone"})
 	for _, j := range jobs {
 		team := stream.TeamOf(j.ID)
 		if team == "" {
@@ -49,7 +49,7 @@ func writeJobsCSV(path string, jobs []simclient.Job, stream *demo.Stream, pods *
 			life, _ = pods.Life(team, j.RunnerName)
 		}
 		_ = w.Write([]string{strconv.FormatInt(j.ID, 10), team, j.RunnerName, strconv.Itoa(j.Runs),
-			at(j.QueuedAt), atPtr(j.StartedAt), atPtr(j.CompletedAt), at(life.Created), at(life.Gone)})
+			at(j.QueuedAt), atPtr(j.StartedAt), atPtr(j.CompletedAt), at(life.Created), at(life.Ended), at(life.Gone)})
 	}
 	w.Flush()
 	return errors.Join(w.Error(), f.Close())

@@ -232,6 +232,8 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 		"job_queued_to_started_p99":         sum.QueuedToStarted.P99,
 		"job_completed_to_pod_gone_p50":     sum.CompletedToPodGone.P50,
 		"job_completed_to_pod_gone_p99":     sum.CompletedToPodGone.P99,
+		"job_completed_to_pod_ended_p50":    sum.CompletedToPodEnded.P50,
+		"pod_ended_to_pod_gone_p50":         sum.PodEndedToGone.P50,
 		"all_runner_pods_created_seconds":   sum.AllPodsCreated.Seconds(),
 		"actions_service_calls_per_job":     sum.PerJob(sum.ActionsCalls),
 		"rest_calls_per_job":                sum.PerJob(sum.RESTCalls),
