@@ -319,7 +319,13 @@ func burst(ctx context.Context, env *demo.Env, c config, results Results, progre
 	if err != nil {
 		return errors.Join(runErr, err)
 	}
-	floor, err := measureFloor(ctx, env.Clients, c.burstJobs)
+	floor, floorNS, err := measureFloor(ctx, env.Clients, c.burstJobs)
+	if floorNS != "" {
+		defer func() {
+			progress("floor: removing %s", floorNS)
+			removeFloorNamespace(env.Clients, floorNS)
+		}()
+	}
 	if err != nil {
 		return errors.Join(runErr, err)
 	}
