@@ -398,7 +398,8 @@ func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRu
 		return 0, nil
 	}
 	now := r.now()
-	if routine(&set.Status, next) {
+	spec := specBeyondListener(set)
+	if routine(&set.Status, next, r.statuses.sameSpec(set.UID, spec)) {
 		if wait := r.statuses.wait(set.UID, now); wait > 0 {
 			return wait, nil
 		}
@@ -406,7 +407,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, set *v1alpha1.EphemeralRu
 	if err := r.patchStatus(ctx, set, func(s *v1alpha1.EphemeralRunnerSetStatus) { *s = *next }); err != nil {
 		return 0, err
 	}
-	r.statuses.wrote(set.UID, now)
+	r.statuses.wrote(set.UID, now, spec)
 	return 0, nil
 }
 

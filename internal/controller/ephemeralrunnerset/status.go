@@ -1,6 +1,7 @@
 package ephemeralrunnerset
 
 import (
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -9,20 +10,24 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
+	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
 )
 
 // routineInterval is the least time between two writes of a set's status
 // whose change is routine: the counts, the Ready message, the patch answered,
-// Scaled and Scaling. Written at every change, a set taking 5 jobs a second
-// wrote its status three times per job (each a write of the whole set and a
-// new look of a composite that watches it); the gha_* gauges still follow
-// every reconcile.
+// Scaled and Scaling, and a new generation that only the listener's fields
+// (replicas, patchID) made. Written at every change, a set taking 5 jobs a
+// second wrote its status three times per job, and still about once per
+// patch of its listener after that (each a write of the whole set and, under
+// Crossplane, a new composition of the composite that watches it); the gha_*
+// gauges still follow every reconcile.
 const routineInterval = time.Second
 
 // routine tells whether the change from cur to next can wait routineInterval:
-// no new generation observed, and no failure shown or cleared.
-func routine(cur, next *v1alpha1.EphemeralRunnerSetStatus) bool {
-	if cur.ObservedGeneration != next.ObservedGeneration {
+// no new generation observed but the listener's (listenerOnly: the rest of the
+// spec is what the last write observed), and no failure shown or cleared.
+func routine(cur, next *v1alpha1.EphemeralRunnerSetStatus, listenerOnly bool) bool {
+	if cur.ObservedGeneration != next.ObservedGeneration && !listenerOnly {
 		return false
 	}
 	was := meta.FindStatusCondition(cur.Conditions, v1alpha1.ConditionTypeReady)
@@ -33,19 +38,38 @@ func routine(cur, next *v1alpha1.EphemeralRunnerSetStatus) bool {
 	return !failing(was) && !failing(is)
 }
 
+// specBeyondListener is a digest of the set's spec without the fields its
+// listener patches: two generations with the same digest differ only in
+// replicas and patchID.
+func specBeyondListener(set *v1alpha1.EphemeralRunnerSet) string {
+	spec := set.Spec.DeepCopy()
+	spec.Replicas, spec.PatchID = 0, 0
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return ""
+	}
+	return arcruntime.Hash(b)
+}
+
 // failing tells whether a Ready condition shows a failure to scale.
 func failing(c *metav1.Condition) bool {
 	return c.Reason != ReasonScaled && c.Reason != ReasonScaling
 }
 
-// statusWrites remembers when each set's status was last written.
+// statusWrites remembers when each set's status was last written, and the
+// spec it observed then (specBeyondListener).
 type statusWrites struct {
-	mu sync.Mutex
-	at map[types.UID]time.Time
+	mu   sync.Mutex
+	last map[types.UID]statusWrite
+}
+
+type statusWrite struct {
+	at   time.Time
+	spec string
 }
 
 func newStatusWrites() *statusWrites {
-	return &statusWrites{at: map[types.UID]time.Time{}}
+	return &statusWrites{last: map[types.UID]statusWrite{}}
 }
 
 // wait is how long a routine write of the status of the set with uid waits
@@ -53,21 +77,30 @@ func newStatusWrites() *statusWrites {
 func (w *statusWrites) wait(uid types.UID, now time.Time) time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	last, ok := w.at[uid]
+	last, ok := w.last[uid]
 	if !ok {
 		return 0
 	}
-	return max(0, last.Add(routineInterval).Sub(now))
+	return max(0, last.at.Add(routineInterval).Sub(now))
 }
 
-func (w *statusWrites) wrote(uid types.UID, now time.Time) {
+// sameSpec tells whether the last write of the set's status (by this
+// process) observed spec.
+func (w *statusWrites) sameSpec(uid types.UID, spec string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.at[uid] = now
+	last, ok := w.last[uid]
+	return ok && spec != "" && last.spec == spec
+}
+
+func (w *statusWrites) wrote(uid types.UID, now time.Time, spec string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.last[uid] = statusWrite{at: now, spec: spec}
 }
 
 func (w *statusWrites) forget(uid types.UID) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	delete(w.at, uid)
+	delete(w.last, uid)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -28,7 +29,10 @@ func TestRoutine(t *testing.T) {
 		reason string
 		// was changes cur before; next changes it after.
 		was, next func(s *v1alpha1.EphemeralRunnerSetStatus)
-		want      bool
+		// listenerOnly says the spec beyond replicas and patchID is the one
+		// the last write observed.
+		listenerOnly bool
+		want         bool
 	}{
 		"CountsAndMessage": {
 			reason: "a runner that started running changes the counts and the message only",
@@ -51,8 +55,22 @@ func TestRoutine(t *testing.T) {
 			want: true,
 		},
 		"GenerationObserved": {
-			reason: "a new generation observed is written at once",
+			reason: "a new generation of the runner template observed is written at once",
 			next:   func(s *v1alpha1.EphemeralRunnerSetStatus) { s.ObservedGeneration = 3 },
+		},
+		"ListenerGenerationObserved": {
+			reason:       "a new generation made by the listener's patch alone is routine",
+			next:         func(s *v1alpha1.EphemeralRunnerSetStatus) { s.ObservedGeneration, s.ObservedPatchID = 3, 8 },
+			listenerOnly: true,
+			want:         true,
+		},
+		"ListenerGenerationAndFailure": {
+			reason: "a failure shown is written at once, whoever made the generation",
+			next: func(s *v1alpha1.EphemeralRunnerSetStatus) {
+				s.ObservedGeneration = 3
+				s.Conditions = ready(metav1.ConditionFalse, ReasonScaleFailed, "cannot create EphemeralRunners")
+			},
+			listenerOnly: true,
 		},
 		"ScaleFailed": {
 			reason: "a scale that fails is written at once",
@@ -81,7 +99,7 @@ func TestRoutine(t *testing.T) {
 			}
 			next := cur.DeepCopy()
 			tc.next(next)
-			if got := routine(from, next); got != tc.want {
+			if got := routine(from, next, tc.listenerOnly); got != tc.want {
 				t.Errorf("%s\nroutine: got %t, want %t", tc.reason, got, tc.want)
 			}
 		})
@@ -92,7 +110,7 @@ func TestStatusWritesWait(t *testing.T) {
 	t0 := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC)
 	w := newStatusWrites()
 	got := []time.Duration{w.wait("a", t0)}
-	w.wrote("a", t0)
+	w.wrote("a", t0, "spec")
 	got = append(got, w.wait("a", t0.Add(300*time.Millisecond)), w.wait("a", t0.Add(routineInterval)), w.wait("b", t0))
 	w.forget("a")
 	got = append(got, w.wait("a", t0.Add(300*time.Millisecond)))
@@ -132,9 +150,13 @@ func TestRoutineChangesWaitForTheInterval(t *testing.T) {
 		at    time.Duration
 		state runnerState
 		plan  scalePlan
-		// patchID, when set, is the set's new spec.patchID.
-		patchID int64
-		err     error
+		// patchID, when set, is the set's new spec.patchID; image, the
+		// runner template's new image. newGeneration says the API server
+		// counted a new generation for the change.
+		patchID       int64
+		image         string
+		newGeneration bool
+		err           error
 	}
 	steps := []step{
 		{at: 0, state: oneRunning, plan: scalePlan{actOnPatch: true}},
@@ -144,31 +166,45 @@ func TestRoutineChangesWaitForTheInterval(t *testing.T) {
 		{at: 900 * time.Millisecond, state: twoRunning},
 		{at: 1600 * time.Millisecond, state: twoRunning, plan: scalePlan{actOnPatch: true}},
 		{at: 1900 * time.Millisecond, state: twoRunning, plan: scalePlan{actOnPatch: true}},
+		{at: 2000 * time.Millisecond, state: oneRunning, plan: scalePlan{actOnPatch: true}, patchID: 3, newGeneration: true},
+		{at: 2100 * time.Millisecond, state: oneRunning, plan: scalePlan{actOnPatch: true}, image: "runner:2", newGeneration: true},
 	}
 	var got []string
 	for _, st := range steps {
 		now = t0.Add(st.at)
-		if st.patchID != 0 {
-			cur.Spec.PatchID = st.patchID
+		if st.patchID != 0 || st.image != "" {
+			if st.patchID != 0 {
+				cur.Spec.PatchID = st.patchID
+			}
+			if st.image != "" {
+				cur.Spec.Template.Spec.Containers = []corev1.Container{{Name: "runner", Image: st.image}}
+			}
 			if err := kube.Update(t.Context(), cur); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if st.newGeneration {
+			cur.Generation++
 		}
 		before := writes
 		wait, err := r.updateStatus(t.Context(), cur, st.state, st.plan, st.err)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, fmt.Sprintf("%s: writes %d, wait %s, running %d, observed patch %d", st.at, writes-before, wait, cur.Status.RunningEphemeralRunners, cur.Status.ObservedPatchID))
+		got = append(got, fmt.Sprintf("%s: writes %d, wait %s, running %d, observed patch %d, generation %d", st.at, writes-before, wait, cur.Status.RunningEphemeralRunners, cur.Status.ObservedPatchID, cur.Status.ObservedGeneration))
 	}
 	want := []string{
-		"0s: writes 1, wait 0s, running 1, observed patch 1",
-		"300ms: writes 0, wait 700ms, running 1, observed patch 1",
-		"400ms: writes 0, wait 600ms, running 1, observed patch 1",
-		"600ms: writes 1, wait 0s, running 1, observed patch 1",
-		"900ms: writes 1, wait 0s, running 2, observed patch 1",
-		"1.6s: writes 0, wait 300ms, running 2, observed patch 1",
-		"1.9s: writes 1, wait 0s, running 2, observed patch 2",
+		"0s: writes 1, wait 0s, running 1, observed patch 1, generation 0",
+		"300ms: writes 0, wait 700ms, running 1, observed patch 1, generation 0",
+		"400ms: writes 0, wait 600ms, running 1, observed patch 1, generation 0",
+		"600ms: writes 1, wait 0s, running 1, observed patch 1, generation 0",
+		"900ms: writes 1, wait 0s, running 2, observed patch 1, generation 0",
+		"1.6s: writes 0, wait 300ms, running 2, observed patch 1, generation 0",
+		"1.9s: writes 1, wait 0s, running 2, observed patch 2, generation 0",
+		// The listener's patch is a new generation, and routine.
+		"2s: writes 0, wait 900ms, running 2, observed patch 2, generation 0",
+		// A new runner template is written at once.
+		"2.1s: writes 1, wait 0s, running 1, observed patch 3, generation 2",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("status writes: -want +got:\n%s", diff)
