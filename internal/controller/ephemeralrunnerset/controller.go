@@ -70,7 +70,9 @@ const (
 
 // Reconciler reconciles EphemeralRunnerSets.
 type Reconciler struct {
-	kube      client.Client
+	kube client.Client
+	// live reads the set past the cache before runners are created for it.
+	live      client.Reader
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
 	expect    *expectations
@@ -85,7 +87,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	if log == nil {
 		log = logging.NewNopLogger()
 	}
-	r := &Reconciler{kube: mgr.GetClient(), newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunnerset"), expect: newExpectations(), statuses: newStatusWrites(), now: time.Now}
+	r := &Reconciler{kube: mgr.GetClient(), live: mgr.GetAPIReader(), newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunnerset"), expect: newExpectations(), statuses: newStatusWrites(), now: time.Now}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("ephemeralrunnerset").
 		For(&v1alpha1.EphemeralRunnerSet{}).
@@ -127,6 +129,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 
 	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, state)
+	if plan.create > 0 && r.targetMoved(ctx, log, set) {
+		// The listener patched the set since this view of it: its event
+		// brings the reconcile that answers the newer target.
+		return ctrl.Result{}, nil
+	}
 	var scaleErr error
 	if plan.create > 0 {
 		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID, "unseen", state.unseenCreates)
@@ -155,6 +162,27 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		result.RequeueAfter = wait
 	}
 	return result, scaleErr
+}
+
+// targetMoved tells whether the set has a newer generation than the cache's
+// view of it. Runners are created for the view's replicas, counted against
+// runners whose exits the cache may show sooner than the listener's later
+// patches: while a busy set's jobs end, its watch lagged the listener by a
+// patch or two, and the set made up for jobs that had ended since (14
+// runners for a target already down to 6 in one fan-out), each one a
+// registration, a Secret and a pod that idled for its grace and went. One
+// read per creating reconcile is cheap beside that. A failed read leaves the
+// view's target.
+func (r *Reconciler) targetMoved(ctx context.Context, log logging.Logger, set *v1alpha1.EphemeralRunnerSet) bool {
+	if r.live == nil {
+		return false
+	}
+	cur := &v1alpha1.EphemeralRunnerSet{}
+	if err := r.live.Get(ctx, client.ObjectKeyFromObject(set), cur); err != nil {
+		log.Debug("Cannot read the set past the cache; creating runners for the cached target", "error", err.Error())
+		return false
+	}
+	return cur.Generation > set.Generation
 }
 
 // ownedRunners lists the EphemeralRunners the set controls. They are the
