@@ -228,6 +228,8 @@ func printSummary(s demo.Summary, env *demo.Env, teams []*demo.Team) {
 	p("job queued -> runner pod created", s.QueuedToPodCreated)
 	p("job queued -> job started", s.QueuedToStarted)
 	p("job completed -> runner pod gone", s.CompletedToPodGone)
+	p("  of which: -> the pod's end", s.CompletedToPodEnded)
+	p("  of which: the pod's end -> gone", s.PodEndedToGone)
 	fmt.Printf("  calls per job: %.2f to the Actions Service, %.2f to the REST API\n", s.PerJob(s.ActionsCalls), s.PerJob(s.RESTCalls))
 	type ep struct {
 		name string

@@ -71,7 +71,8 @@ const (
 // Reconciler reconciles EphemeralRunnerSets.
 type Reconciler struct {
 	kube client.Client
-	// live reads the set past the cache before runners are created for it.
+	// live reads the set past the cache before runners are created for it
+	// (targetMoved); nil trusts the cache's view.
 	live      client.Reader
 	newClient controller.ActionsClientFactory
 	log       logging.Logger
