@@ -330,44 +330,46 @@ func (t *Team) Delete(ctx context.Context) error {
 		&runnersv1alpha1.AutoscalingListener{}, &runnersv1alpha1.EphemeralRunnerSet{},
 		&actionsv1alpha1.RunnerScaleSet{}, &actionsv1alpha1.RunnerGroup{},
 	} {
-		if err := t.deleteAndWait(ctx, key, obj, 2*time.Minute); err != nil {
+		if err := t.env.DeleteAndWait(ctx, key, obj, 2*time.Minute); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	// The ProviderConfig is in use (a finalizer) until the provider saw its users go.
 	pcKey := client.ObjectKey{Namespace: t.Namespace, Name: ProviderConfigName}
-	if err := t.deleteAndWait(ctx, pcKey, &arcv1alpha1.ProviderConfig{}, time.Minute); err != nil {
+	if err := t.env.DeleteAndWait(ctx, pcKey, &arcv1alpha1.ProviderConfig{}, time.Minute); err != nil {
 		errs = append(errs, err)
 	}
-	if err := t.deleteAndWait(ctx, client.ObjectKey{Name: t.Namespace}, &corev1.Namespace{}, 2*time.Minute); err != nil {
+	if err := t.env.DeleteAndWait(ctx, client.ObjectKey{Name: t.Namespace}, &corev1.Namespace{}, 2*time.Minute); err != nil {
 		// Objects of the provider still held by finalizers (it could not
 		// finish in time): let them go, so the namespace does not hang.
 		t.releaseFinalizers(ctx)
-		if err := t.deleteAndWait(ctx, client.ObjectKey{Name: t.Namespace}, &corev1.Namespace{}, time.Minute); err != nil {
+		if err := t.env.DeleteAndWait(ctx, client.ObjectKey{Name: t.Namespace}, &corev1.Namespace{}, time.Minute); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (t *Team) deleteAndWait(ctx context.Context, key client.ObjectKey, obj client.Object, timeout time.Duration) error {
-	if err := t.env.Kube.Get(ctx, key, obj); err != nil {
+// DeleteAndWait deletes obj (of key) and waits, at most timeout, until it is
+// gone; one that is not gone by then has its finalizers removed.
+func (e *Env) DeleteAndWait(ctx context.Context, key client.ObjectKey, obj client.Object, timeout time.Duration) error {
+	if err := e.Kube.Get(ctx, key, obj); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if err := t.env.Kube.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+	if err := e.Kube.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("%s: %T %s: %w", errDelete, obj, key, err)
 	}
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		err := t.env.Kube.Get(ctx, key, obj)
+		err := e.Kube.Get(ctx, key, obj)
 		return kerrors.IsNotFound(err), nil
 	})
 	if err == nil {
 		return nil
 	}
 	// The provider did not finish in time (it may have been stopped): let go.
-	if gerr := t.env.Kube.Get(context.Background(), key, obj); gerr == nil && len(obj.GetFinalizers()) > 0 {
+	if gerr := e.Kube.Get(context.Background(), key, obj); gerr == nil && len(obj.GetFinalizers()) > 0 {
 		obj.SetFinalizers(nil)
-		_ = t.env.Kube.Update(context.Background(), obj)
+		_ = e.Kube.Update(context.Background(), obj)
 	}
 	return fmt.Errorf("%s: %T %s not gone within %s; finalizers removed", errDelete, obj, key, timeout)
 }

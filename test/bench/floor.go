@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -21,8 +20,7 @@ const errFloor = "cannot measure the floor"
 // measureFloor times creating n Secret + Pod pairs straight through the API server
 // with 32 goroutines: what the cluster itself allows, with no controller, listener
 // or GitHub between. Each pod refers to its Secret the way a runner pod refers to
-// its JIT config. The caller removes the pairs' namespace it returns (with
-// removeFloorNamespace).
+// its JIT config. The caller removes the pairs' namespace it returns.
 func measureFloor(ctx context.Context, kube kubernetes.Interface, n int) (time.Duration, string, error) {
 	ns := fmt.Sprintf("bench-floor-%d", time.Now().Unix())
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
@@ -69,23 +67,6 @@ func measureFloor(ctx context.Context, kube kubernetes.Interface, n int) (time.D
 		return 0, ns, fmt.Errorf("%s: %w", errFloor, firstErr)
 	}
 	return took, ns, nil
-}
-
-// removeFloorNamespace deletes the floor's namespace and waits, at most five
-// minutes, until it is gone. The floor's pods are still being scheduled and
-// started when its time is taken: the next scenario starts once they are
-// gone, or it measures that work as its own (the fan-out after the burst did:
-// a third of a pod DELETE and a binding per job more).
-func removeFloorNamespace(kube kubernetes.Interface, ns string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil {
-		return
-	}
-	_ = wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		_, err := kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		return kerrors.IsNotFound(err), nil
-	})
 }
 
 func createPair(ctx context.Context, kube kubernetes.Interface, ns string, i int) error {

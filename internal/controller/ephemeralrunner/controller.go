@@ -545,7 +545,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 // recordRegistration writes reg, if any, into the status with change, and
 // remembers that it did.
 func (r *Reconciler) recordRegistration(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, change func(*v1alpha1.EphemeralRunnerStatus), opts ...client.MergeFromOption) error {
-	if err := r.patchStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+	if err := r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
 		reg.record(s)
 		change(s)
 	}, opts...); err != nil {
@@ -751,12 +751,10 @@ func (r *Reconciler) serviceError(ctx context.Context, er *v1alpha1.EphemeralRun
 // setStatus merge-patches the status after change: only the fields this
 // controller changed are sent, so the job fields the listener patches are
 // never overwritten. What it writes is read from the world (the pod, the
-// service), so a write from a view a moment old is corrected by the next.
-func (r *Reconciler) setStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus)) error {
-	return r.patchStatus(ctx, er, change)
-}
-
-func (r *Reconciler) patchStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus), opts ...client.MergeFromOption) error {
+// service), so a write from a view a moment old is corrected by the next;
+// what only the status remembers is written with
+// client.MergeFromWithOptimisticLock among opts.
+func (r *Reconciler) setStatus(ctx context.Context, er *v1alpha1.EphemeralRunner, change func(*v1alpha1.EphemeralRunnerStatus), opts ...client.MergeFromOption) error {
 	statusOf := func(er *v1alpha1.EphemeralRunner) *v1alpha1.EphemeralRunnerStatus { return &er.Status }
 	if err := arcruntime.PatchStatus(ctx, r.kube, er, statusOf, change, opts...); err != nil {
 		return fmt.Errorf("%s: %w", errUpdateStatus, err)

@@ -42,7 +42,7 @@ func routine(cur, next *v1alpha1.EphemeralRunnerSetStatus, listenerOnly bool) bo
 // listener patches: two generations with the same digest differ only in
 // replicas and patchID.
 func specBeyondListener(set *v1alpha1.EphemeralRunnerSet) string {
-	spec := set.Spec.DeepCopy()
+	spec := set.Spec // a shallow copy: only its own two fields change
 	spec.Replicas, spec.PatchID = 0, 0
 	b, err := json.Marshal(spec)
 	if err != nil {
