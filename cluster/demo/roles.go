@@ -26,6 +26,7 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/apis"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller/all"
+	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
 )
 
 // The demo, bench and chaos executables play two more roles when re-executed with
@@ -131,7 +132,7 @@ func runEmbeddedProvider() error {
 	sync := time.Hour
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
-		Cache:                  cache.Options{DefaultNamespaces: namespaces, SyncPeriod: &sync},
+		Cache:                  arcruntime.CacheOptions(cache.Options{DefaultNamespaces: namespaces, SyncPeriod: &sync}),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		PprofBindAddress:       os.Getenv(EnvProviderPprof),

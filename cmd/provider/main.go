@@ -126,7 +126,7 @@ func run(ctx context.Context, log logging.Logger, ro runOptions) error {
 
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                     scheme,
-		Cache:                      cache.Options{SyncPeriod: &ro.syncInterval},
+		Cache:                      arcruntime.CacheOptions(cache.Options{SyncPeriod: &ro.syncInterval}),
 		LeaderElection:             ro.leaderElection,
 		LeaderElectionID:           "provider-github-arc.arc.crossplane.io",
 		LeaderElectionNamespace:    ro.leaderNamespace,

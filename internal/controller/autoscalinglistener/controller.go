@@ -42,11 +42,12 @@ const (
 
 // Reasons of the listener's Ready condition.
 const (
-	ReasonConfigError = "ProviderConfigError"
-	ReasonPodPending  = "PodPending"
-	ReasonPodRunning  = "PodRunning"
-	ReasonPodEnded    = "PodEnded"
-	ReasonRestarting  = "ConfigChanged"
+	ReasonConfigError  = "ProviderConfigError"
+	ReasonPodPending   = "PodPending"
+	ReasonPodRunning   = "PodRunning"
+	ReasonPodEnded     = "PodEnded"
+	ReasonRestarting   = "ConfigChanged"
+	ReasonPodNameTaken = "PodNameTaken"
 )
 
 // Reconciler reconciles AutoscalingListeners.
@@ -55,8 +56,11 @@ type Reconciler struct {
 	// when it is gone.
 	gauges sync.Map
 	kube   client.Client
-	image  string
-	log    logging.Logger
+	// live reads past the cache, which holds only the pods the provider
+	// created (arcruntime.CacheOptions).
+	live  client.Reader
+	image string
+	log   logging.Logger
 }
 
 // Setup adds the AutoscalingListener controller to mgr.
@@ -70,7 +74,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	if image == "" {
 		image = controller.DefaultListenerImage
 	}
-	r := &Reconciler{kube: mgr.GetClient(), image: image, log: log.WithValues("controller", "autoscalinglistener")}
+	r := &Reconciler{kube: mgr.GetClient(), live: mgr.GetAPIReader(), image: image, log: log.WithValues("controller", "autoscalinglistener")}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("autoscalinglistener").
 		For(&v1alpha1.AutoscalingListener{}).
@@ -157,7 +161,11 @@ func (r *Reconciler) ensurePod(ctx context.Context, log logging.Logger, l *v1alp
 		if err := controllerutil.SetControllerReference(l, pod, r.kube.Scheme()); err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errCreatePod, err)
 		}
-		if err := r.kube.Create(ctx, pod); err != nil && !kerrors.IsAlreadyExists(err) {
+		err := r.kube.Create(ctx, pod)
+		if kerrors.IsAlreadyExists(err) {
+			return ctrl.Result{}, r.podNameTaken(ctx, l, pod.Name)
+		}
+		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errCreatePod, err)
 		}
 		log.Debug("Created listener pod", "pod", pod.Name)
@@ -187,6 +195,24 @@ func (r *Reconciler) ensurePod(ctx context.Context, log logging.Logger, l *v1alp
 		reason, msg = ReasonPodRunning, fmt.Sprintf("listener pod %s runs", pod.Name)
 	}
 	return ctrl.Result{}, r.setStatus(ctx, l, pod, pod.Status.Phase, reason, msg, running, false)
+}
+
+// podNameTaken deals with a pod of the listener's name that exists although
+// the cache shows none: one the cache has not caught up with (its event brings
+// us back), or one the provider did not create, which fails the reconcile, to
+// be retried with backoff until that pod is gone.
+func (r *Reconciler) podNameTaken(ctx context.Context, l *v1alpha1.AutoscalingListener, name string) error {
+	pod := &corev1.Pod{}
+	err := r.live.Get(ctx, types.NamespacedName{Namespace: l.Namespace, Name: name}, pod)
+	switch {
+	case kerrors.IsNotFound(err):
+		return fmt.Errorf("%s: %s was there and is gone; creating it again", errCreatePod, name)
+	case err != nil:
+		return fmt.Errorf("%s: %w", errGetPod, err)
+	case metav1.IsControlledBy(pod, l):
+		return nil
+	}
+	return r.notReady(ctx, l, ReasonPodNameTaken, fmt.Errorf("pod %s exists and belongs to something else", name))
 }
 
 func (r *Reconciler) notReady(ctx context.Context, l *v1alpha1.AutoscalingListener, reason string, cause error) error {

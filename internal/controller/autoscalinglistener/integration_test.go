@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -188,6 +189,53 @@ func TestListenerObjectsAndRBAC(t *testing.T) {
 			}
 		}
 		return true, nil
+	})
+}
+
+// The provider caches only the pods it created: a pod of the listener's name
+// that something else made is found when the listener's cannot be created,
+// reported in the listener's Ready condition and left alone; once it is gone
+// the listener gets its pod.
+func TestPodOfTheListenersNameTaken(t *testing.T) {
+	h := runtimetest.Start(t, runtimetest.Options{ListenerImage: listenerImage, NoAcquirer: true})
+	ctx := t.Context()
+	set := h.CreateSet(t, "taken", 0)
+	l := newListener(h, "taken", set.Name, 3)
+	other := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: autoscalinglistener.PodName(l), Namespace: h.Namespace, Labels: map[string]string{"app": "other"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "example.invalid/other:1"}}}}
+	if err := h.Kube.Create(ctx, other); err != nil {
+		t.Fatalf("create the other pod: %v", err)
+	}
+	if err := h.Kube.Create(ctx, l); err != nil {
+		t.Fatalf("create listener: %v", err)
+	}
+
+	testenv.Eventually(t, time.Minute, "the listener not ready, its pod's name taken", func(ctx context.Context) (bool, error) {
+		got := &v1alpha1.AutoscalingListener{}
+		if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(l), got); err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionTypeReady)
+		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == autoscalinglistener.ReasonPodNameTaken, nil
+	})
+	left := &corev1.Pod{}
+	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(other), left); err != nil {
+		t.Fatalf("the other pod: %v", err)
+	}
+	if left.UID != other.UID || len(left.OwnerReferences) != 0 {
+		t.Errorf("the other pod was replaced or adopted: uid %s (was %s), owners %v", left.UID, other.UID, left.OwnerReferences)
+	}
+
+	if err := h.Kube.Delete(ctx, other, client.GracePeriodSeconds(0)); err != nil {
+		t.Fatalf("delete the other pod: %v", err)
+	}
+	testenv.Eventually(t, time.Minute, "the listener's own pod", func(ctx context.Context) (bool, error) {
+		p := &corev1.Pod{}
+		err := h.Kube.Get(ctx, client.ObjectKeyFromObject(other), p)
+		if kerrors.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil && metav1.IsControlledBy(p, l), err
 	})
 }
 

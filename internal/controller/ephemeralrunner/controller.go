@@ -61,6 +61,7 @@ const (
 	ReasonRegistering        = "Registering"
 	ReasonRegistered         = "Registered"
 	ReasonRunnerNameTaken    = "RunnerNameTaken"
+	ReasonPodNameTaken       = "PodNameTaken"
 	ReasonServiceError       = "ActionsServiceError"
 	ReasonPodCreated         = "PodCreated"
 	ReasonPodCreateRefused   = "PodCreateRefused"
@@ -270,10 +271,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
 	case !metav1.IsControlledBy(pod, er):
-		return ctrl.Result{}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
-			s.Phase, s.Reason = v1alpha1.EphemeralRunnerPending, ReasonInvalidTemplate
-			s.Message = fmt.Sprintf("pod %s exists and belongs to something else", pod.Name)
-		})
+		return r.foreignPod(ctx, er, reg, pod)
 	case !pod.DeletionTimestamp.IsZero():
 		// The pod's deletion event brings us back.
 		return ctrl.Result{}, nil
@@ -289,6 +287,37 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return r.podFailed(ctx, log, er, pod, exit, reg)
 	}
 	return r.recordPod(ctx, er, pod, reg)
+}
+
+// podNameTaken deals with a pod of the runner's name that exists although the
+// cache shows none: one the cache has not caught up with, or one the provider
+// did not create, which its cache does not hold (arcruntime.CacheOptions).
+func (r *Reconciler) podNameTaken(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, name string) (ctrl.Result, error) {
+	pod := &corev1.Pod{}
+	err := r.live.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: name}, pod)
+	switch {
+	case kerrors.IsNotFound(err):
+		// Gone since: create it again.
+		return ctrl.Result{RequeueAfter: immediateRetry}, nil
+	case err != nil:
+		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
+	case !metav1.IsControlledBy(pod, er):
+		return r.foreignPod(ctx, er, reg, pod)
+	}
+	// Ours, not in the cache yet: its create event brings us back.
+	r.unseenPods.expect(er.UID, r.now())
+	return ctrl.Result{RequeueAfter: immediateRetry}, nil
+}
+
+// foreignPod says in the status that a pod of the runner's name belongs to
+// something else, and looks again later: the runner's pod can be created once
+// that one is gone, and no event of a pod the runner does not own says when.
+func (r *Reconciler) foreignPod(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, pod *corev1.Pod) (ctrl.Result, error) {
+	return ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
+		s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodNameTaken, false
+		s.Message = fmt.Sprintf("pod %s exists and belongs to something else; retrying every %s", pod.Name, podCreateRefusedRetry)
+		s.SetCondition(readyCondition(false, ReasonPodNameTaken, s.Message))
+	})
 }
 
 // recordPod writes the state of the runner's live pod, and the registration
@@ -523,7 +552,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 	}
 	switch {
 	case kerrors.IsAlreadyExists(err):
-		return ctrl.Result{RequeueAfter: immediateRetry}, nil
+		return r.podNameTaken(ctx, er, reg, pod.Name)
 	case kerrors.IsForbidden(err) || kerrors.IsInvalid(err):
 		// A ResourceQuota (or an admission policy) refused the pod: that is
 		// not a failure of the runner; retry, and say why in the status.

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -796,6 +797,78 @@ func TestPodNotYetInTheCacheIsNotCreatedAgain(t *testing.T) {
 			got := []any{creates, res.RequeueAfter > 0 && res.RequeueAfter <= unseenPodTimeout}
 			if diff := cmp.Diff([]any{tc.wantCreates, tc.wantRequeue}, got); diff != "" {
 				t.Errorf("%s\npod creates, requeued within the timeout: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// The provider's cache holds only the pods it created (arcruntime.CacheOptions):
+// a pod of the runner's name shows only when creating the runner's pod fails,
+// and is then read past the cache.
+func TestPodOfTheRunnersNameOutsideTheCache(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		pod    func(er *v1alpha1.EphemeralRunner) *corev1.Pod
+		// want: the runner's status reason, its requeue, pod creates.
+		wantReason  string
+		wantRequeue time.Duration
+		wantCreates int
+	}{
+		"SomethingElsesPod": {
+			reason: "a pod of the runner's name that the provider did not create is reported and left alone, and the runner looks again later",
+			pod: func(er *v1alpha1.EphemeralRunner) *corev1.Pod {
+				return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: er.Name, Namespace: er.Namespace, Labels: map[string]string{"app": "other"}}}
+			},
+			wantReason: ReasonPodNameTaken, wantRequeue: podCreateRefusedRetry, wantCreates: 1,
+		},
+		"OwnPodNotCachedYet": {
+			reason: "the runner's own pod, not in the cache yet, is waited for, not reported",
+			pod: func(er *v1alpha1.EphemeralRunner) *corev1.Pod {
+				pod := podOwnedBy(er)
+				pod.Status = corev1.PodStatus{Phase: corev1.PodPending}
+				return pod
+			},
+			wantReason: "", wantRequeue: immediateRetry, wantCreates: 1,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = types.UID("uid-pod-outside-cache-" + name)
+			r, kube := newFixture(t, &fakeActions{}, er, tc.pod(er))
+			creates := 0
+			// The cache: pods without the provider's label are not in it.
+			r.kube = interceptor.NewClient(kube.(client.WithWatch), interceptor.Funcs{
+				Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+					if err := c.Get(ctx, key, obj, opts...); err != nil {
+						return err
+					}
+					if _, ok := obj.(*corev1.Pod); ok && !arcruntime.ManagedBySelector().Matches(labels.Set(obj.GetLabels())) {
+						return kerrors.NewNotFound(corev1.Resource("pods"), key.Name)
+					}
+					return nil
+				},
+				Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+					if _, ok := obj.(*corev1.Pod); ok {
+						creates++
+					}
+					return c.Create(ctx, obj, opts...)
+				},
+			})
+			r.live = kube
+
+			res := reconcile(t, r)
+			got := &v1alpha1.EphemeralRunner{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), got); err != nil {
+				t.Fatal(err)
+			}
+			pod := &corev1.Pod{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), pod); err != nil {
+				t.Fatalf("the pod of the runner's name: %v", err)
+			}
+			want := []any{tc.wantReason, tc.wantRequeue, tc.wantCreates, tc.pod(er).OwnerReferences}
+			if diff := cmp.Diff(want, []any{got.Status.Reason, res.RequeueAfter, creates, pod.OwnerReferences}); diff != "" {
+				t.Errorf("%s\nstatus reason, requeue, pod creates, the pod's owners: -want +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

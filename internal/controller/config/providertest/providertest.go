@@ -56,6 +56,7 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/internal/clients/actions"
 	ghclient "github.com/arc-crossplane/provider-github-arc/internal/clients/github"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller"
+	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator"
 )
 
@@ -248,7 +249,7 @@ func (e *Env) StartProvider(t *testing.T) (stop func()) {
 		Scheme: e.Scheme,
 		// Objects of other tests' namespaces are none of this provider's
 		// business; cluster-scoped kinds are cached whole regardless.
-		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{e.Namespace: {}}},
+		Cache:                  arcruntime.CacheOptions(cache.Options{DefaultNamespaces: map[string]cache.Config{e.Namespace: {}}}),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		// Every test starts the same controllers in a new manager.

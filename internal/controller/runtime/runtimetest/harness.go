@@ -142,7 +142,7 @@ func Start(t *testing.T, o Options) *Harness {
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:     env.Scheme,
 		Metrics:    metricsserver.Options{BindAddress: "0"},
-		Cache:      cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
+		Cache:      arcruntime.CacheOptions(cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}}),
 		Controller: config.Controller{SkipNameValidation: ptrTrue()},
 	})
 	if err != nil {
