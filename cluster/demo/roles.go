@@ -130,13 +130,13 @@ func runEmbeddedProvider() error {
 	zl := zap.New(zap.UseDevMode(false))
 	ctrl.SetLogger(zl)
 	sync := time.Hour
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgr, err := ctrl.NewManager(cfg, arcruntime.ManagerOptions(ctrl.Options{
 		Scheme:                 scheme,
-		Cache:                  arcruntime.CacheOptions(cache.Options{DefaultNamespaces: namespaces, SyncPeriod: &sync}),
+		Cache:                  cache.Options{DefaultNamespaces: namespaces, SyncPeriod: &sync},
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		PprofBindAddress:       os.Getenv(EnvProviderPprof),
-	})
+	}))
 	if err != nil {
 		return err
 	}

@@ -124,9 +124,9 @@ func run(ctx context.Context, log logging.Logger, ro runOptions) error {
 	}
 	cfg.QPS, cfg.Burst = ro.clientQPS, ro.clientBurst
 
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgr, err := ctrl.NewManager(cfg, arcruntime.ManagerOptions(ctrl.Options{
 		Scheme:                     scheme,
-		Cache:                      arcruntime.CacheOptions(cache.Options{SyncPeriod: &ro.syncInterval}),
+		Cache:                      cache.Options{SyncPeriod: &ro.syncInterval},
 		LeaderElection:             ro.leaderElection,
 		LeaderElectionID:           "provider-github-arc.arc.crossplane.io",
 		LeaderElectionNamespace:    ro.leaderNamespace,
@@ -136,7 +136,7 @@ func run(ctx context.Context, log logging.Logger, ro runOptions) error {
 		LeaderElectionReleaseOnCancel: true,
 		Metrics:                       metricsserver.Options{BindAddress: ro.metricsAddr},
 		HealthProbeBindAddress:        ro.healthAddr,
-	})
+	}))
 	if err != nil {
 		return fmt.Errorf("%s: %w", errManager, err)
 	}

@@ -57,7 +57,7 @@ type Reconciler struct {
 	gauges sync.Map
 	kube   client.Client
 	// live reads past the cache, which holds only the pods the provider
-	// created (arcruntime.CacheOptions).
+	// created (arcruntime.ManagerOptions).
 	live  client.Reader
 	image string
 	log   logging.Logger

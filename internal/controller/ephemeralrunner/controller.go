@@ -114,6 +114,10 @@ const DefaultPendingRecordDelay = 3 * arcruntime.IdleGrace
 // Reconciler reconciles EphemeralRunners.
 type Reconciler struct {
 	kube client.Client
+	// cache reads the JIT config Secrets from the cache alone: the manager's
+	// client reads a Secret the cache lacks past it (it holds only the
+	// provider's), and every new runner's lookup misses.
+	cache client.Reader
 	// live reads from the API server, past the cache: a JIT config Secret
 	// this process created a moment ago may not be in the cache yet, and
 	// registering again would remove the registration its pod runs with.
@@ -157,7 +161,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 func SetupWithConfig(mgr ctrl.Manager, o controller.Options, cfg Config) error {
 	arcruntime.RegisterMetrics()
 	r := NewReconciler(mgr.GetClient(), o, cfg)
-	r.live = mgr.GetAPIReader()
+	r.cache, r.live = mgr.GetCache(), mgr.GetAPIReader()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("ephemeralrunner").
 		// What is remembered of a runner goes when the cache has seen it go:
@@ -202,7 +206,7 @@ func NewReconciler(kube client.Client, o controller.Options, cfg Config) *Reconc
 	if log == nil {
 		log = logging.NewNopLogger()
 	}
-	return &Reconciler{kube: kube, live: kube, newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunner"), cfg: cfg, now: time.Now}
+	return &Reconciler{kube: kube, cache: kube, live: kube, newClient: o.ActionsClient(), log: log.WithValues("controller", "ephemeralrunner"), cfg: cfg, now: time.Now}
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -291,7 +295,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 // podNameTaken deals with a pod of the runner's name that exists although the
 // cache shows none: one the cache has not caught up with, or one the provider
-// did not create, which its cache does not hold (arcruntime.CacheOptions).
+// did not create, which its cache does not hold (arcruntime.ManagerOptions).
 func (r *Reconciler) podNameTaken(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, name string) (ctrl.Result, error) {
 	pod := &corev1.Pod{}
 	err := r.live.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: name}, pod)
@@ -495,7 +499,7 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 func (r *Reconciler) jitSecret(ctx context.Context, er *v1alpha1.EphemeralRunner) (*corev1.Secret, error) {
 	secret := &corev1.Secret{}
 	key := types.NamespacedName{Namespace: er.Namespace, Name: er.Name}
-	err := r.kube.Get(ctx, key, secret)
+	err := r.cache.Get(ctx, key, secret)
 	if r.wroteSecret.Has(er.UID) && kerrors.IsNotFound(err) {
 		err = r.live.Get(ctx, key, secret)
 	}

@@ -410,7 +410,7 @@ func TestRegistrationNotYetInTheCacheIsNotMadeAgain(t *testing.T) {
 	r, kube := newFixture(t, fa, er)
 	// The cache never shows the runner's Secret; live reads see it.
 	r.live = kube
-	r.kube = interceptor.NewClient(kube.(client.WithWatch), interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	r.cache = interceptor.NewClient(kube.(client.WithWatch), interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 		if _, ok := obj.(*corev1.Secret); ok && key.Name == "r-1" {
 			cacheMisses++
 			return kerrors.NewNotFound(corev1.Resource("secrets"), key.Name)
@@ -802,7 +802,7 @@ func TestPodNotYetInTheCacheIsNotCreatedAgain(t *testing.T) {
 	}
 }
 
-// The provider's cache holds only the pods it created (arcruntime.CacheOptions):
+// The provider's cache holds only the pods it created (arcruntime.ManagerOptions):
 // a pod of the runner's name shows only when creating the runner's pod fails,
 // and is then read past the cache.
 func TestPodOfTheRunnersNameOutsideTheCache(t *testing.T) {

@@ -1,34 +1,81 @@
 package runtime
 
 import (
+	"context"
+
 	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// CacheOptions are base with the provider's rule for Pods: it caches only the
-// pods it created (LabelManagedBy), the runners' and the listeners'.
+// ManagerOptions are o with the provider's cache: of Pods, Secrets and
+// ConfigMaps it caches only those it created (LabelManagedBy), and its client
+// reads a Secret or ConfigMap the cache lacks from the API server.
 //
-// A controller's cache of a kind holds every object of it that the cache's
-// namespaces hold. Pods are the most numerous and the busiest objects of a
-// cluster, so a cache of all of them would make the provider's memory and
-// its share of the API server's watch traffic grow with every workload of the
-// cluster rather than with its runners. A pod of a runner's or listener's
-// name that the provider did not create is then not in the cache: the
-// controllers learn of it when they cannot create theirs, and read it past
-// the cache.
-func CacheOptions(base cache.Options) cache.Options {
-	byObject := make(map[client.Object]cache.ByObject, len(base.ByObject)+1)
-	for obj, o := range base.ByObject {
-		byObject[obj] = o
+// A controller's cache of a kind holds every object of it in the cache's
+// namespaces. Pods are the most numerous and the busiest objects of a cluster,
+// Secrets the ones the provider has least business holding (and Helm keeps
+// large ones): cached whole, they made the provider's memory and its share of
+// the API server's watch traffic grow with every workload of the cluster
+// rather than with its runners. The Secrets and ConfigMaps the provider reads
+// but did not create are few and rarely read: the credentials and CA bundles
+// provider configurations name, and managed resources' connection Secrets.
+// A pod of a runner's or listener's name that the provider did not create is
+// not in the cache either: the controllers learn of it when they cannot
+// create theirs, and read it past the cache.
+func ManagerOptions(o ctrl.Options) ctrl.Options {
+	byObject := make(map[client.Object]cache.ByObject, len(o.Cache.ByObject)+3)
+	for obj, bo := range o.Cache.ByObject {
+		byObject[obj] = bo
 	}
-	byObject[&corev1.Pod{}] = cache.ByObject{Label: ManagedBySelector()}
-	base.ByObject = byObject
-	return base
+	for _, obj := range []client.Object{&corev1.Pod{}, &corev1.Secret{}, &corev1.ConfigMap{}} {
+		byObject[obj] = cache.ByObject{Label: ManagedBySelector()}
+	}
+	o.Cache.ByObject = byObject
+	o.NewClient = newClient
+	return o
 }
 
 // ManagedBySelector selects what the provider created.
 func ManagedBySelector() labels.Selector {
 	return labels.SelectorFromSet(labels.Set{LabelManagedBy: ManagedBy})
+}
+
+// newClient is controller-runtime's client, reading Secrets and ConfigMaps
+// the cache lacks from the API server.
+func newClient(config *rest.Config, options client.Options) (client.Client, error) {
+	cached, err := client.New(config, options)
+	if err != nil {
+		return nil, err
+	}
+	options.Cache = nil
+	live, err := client.New(config, options)
+	if err != nil {
+		return nil, err
+	}
+	return &pastTheCache{Client: cached, live: live}, nil
+}
+
+// pastTheCache reads a Secret or ConfigMap the cache does not hold from the
+// API server.
+type pastTheCache struct {
+	client.Client
+	live client.Reader
+}
+
+// Get implements client.Reader.
+func (c *pastTheCache) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	err := c.Client.Get(ctx, key, obj, opts...)
+	if !kerrors.IsNotFound(err) {
+		return err
+	}
+	switch obj.(type) {
+	case *corev1.Secret, *corev1.ConfigMap:
+		return c.live.Get(ctx, key, obj, opts...)
+	}
+	return err
 }

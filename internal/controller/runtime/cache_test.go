@@ -1,61 +1,113 @@
 package runtime
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 )
 
-func TestCacheOptions(t *testing.T) {
+func TestManagerOptions(t *testing.T) {
 	sync := time.Hour
-	secret := &corev1.Secret{}
+	managedBy := "app.kubernetes.io/managed-by=provider-github-arc"
 	cases := map[string]struct {
 		reason string
-		base   cache.Options
-		// want: for each object kind of ByObject, its label selector; and
-		// the options' namespaces and sync period.
-		wantSelectors map[string]string
-		wantNamespace []string
+		base   ctrl.Options
+		// want: each kind of ByObject with its label selector, the cache's
+		// namespaces and the leader election ID.
+		wantSelectors  map[string]string
+		wantNamespaces []string
+		wantElectionID string
 	}{
 		"Defaults": {
-			reason:        "with no options, only Pods get a selector",
-			base:          cache.Options{},
-			wantSelectors: map[string]string{"Pod": "app.kubernetes.io/managed-by=provider-github-arc"},
+			reason:        "with no options, Pods, Secrets and ConfigMaps get the provider's selector",
+			wantSelectors: map[string]string{"Pod": managedBy, "Secret": managedBy, "ConfigMap": managedBy},
 		},
 		"KeepsTheRest": {
-			reason: "namespaces, the sync period and other kinds' options stay as given",
-			base: cache.Options{
-				SyncPeriod:        &sync,
-				DefaultNamespaces: map[string]cache.Config{"team-a": {}},
-				ByObject:          map[client.Object]cache.ByObject{secret: {Label: labels.SelectorFromSet(labels.Set{"a": "b"})}},
+			reason: "namespaces, the sync period, other kinds' selectors and other options stay as given",
+			base: ctrl.Options{
+				LeaderElectionID: "x",
+				Cache: cache.Options{
+					SyncPeriod:        &sync,
+					DefaultNamespaces: map[string]cache.Config{"team-a": {}},
+					ByObject:          map[client.Object]cache.ByObject{&corev1.Service{}: {Label: labels.SelectorFromSet(labels.Set{"a": "b"})}},
+				},
 			},
-			wantSelectors: map[string]string{"Pod": "app.kubernetes.io/managed-by=provider-github-arc", "Secret": "a=b"},
-			wantNamespace: []string{"team-a"},
+			wantSelectors:  map[string]string{"Pod": managedBy, "Secret": managedBy, "ConfigMap": managedBy, "Service": "a=b"},
+			wantNamespaces: []string{"team-a"},
+			wantElectionID: "x",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			before := len(tc.base.ByObject)
-			got := CacheOptions(tc.base)
+			before := len(tc.base.Cache.ByObject)
+			got := ManagerOptions(tc.base)
 			selectors := map[string]string{}
-			for obj, o := range got.ByObject {
-				kind := "Secret"
-				if _, ok := obj.(*corev1.Pod); ok {
-					kind = "Pod"
+			for obj, o := range got.Cache.ByObject {
+				kinds, _, err := clientgoscheme.Scheme.ObjectKinds(obj)
+				if err != nil {
+					t.Fatal(err)
 				}
-				selectors[kind] = o.Label.String()
+				selectors[kinds[0].Kind] = o.Label.String()
 			}
 			var namespaces []string
-			for ns := range got.DefaultNamespaces {
+			for ns := range got.Cache.DefaultNamespaces {
 				namespaces = append(namespaces, ns)
 			}
-			if diff := cmp.Diff([]any{tc.wantSelectors, tc.wantNamespace, tc.base.SyncPeriod, before}, []any{selectors, namespaces, got.SyncPeriod, len(tc.base.ByObject)}); diff != "" {
-				t.Errorf("%s\nselectors, namespaces, sync period, the base's ByObject size: -want +got:\n%s", tc.reason, diff)
+			want := []any{tc.wantSelectors, tc.wantNamespaces, tc.wantElectionID, tc.base.Cache.SyncPeriod, before, true}
+			if diff := cmp.Diff(want, []any{selectors, namespaces, got.LeaderElectionID, got.Cache.SyncPeriod, len(tc.base.Cache.ByObject), got.NewClient != nil}); diff != "" {
+				t.Errorf("%s\nselectors, namespaces, election ID, sync period, the base's ByObject size, a client constructor: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestPastTheCache(t *testing.T) {
+	ours := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "jit", Namespace: "ns"}, Data: map[string][]byte{"k": []byte("cached")}}
+	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "creds", Namespace: "ns"}, Data: map[string][]byte{"k": []byte("live")}}
+	bundle := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "ca", Namespace: "ns"}, Data: map[string]string{"k": "live"}}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: "ns"}}
+	cases := map[string]struct {
+		reason string
+		obj    client.Object
+		name   string
+		// want: whether it was found, and how many reads reached the API server.
+		wantFound     bool
+		wantLiveReads int
+	}{
+		"InTheCache":       {reason: "a Secret the cache holds is read from it", obj: &corev1.Secret{}, name: "jit", wantFound: true},
+		"SecretNotCached":  {reason: "a Secret the cache lacks is read past it", obj: &corev1.Secret{}, name: "creds", wantFound: true, wantLiveReads: 1},
+		"ConfigMap":        {reason: "a ConfigMap the cache lacks is read past it", obj: &corev1.ConfigMap{}, name: "ca", wantFound: true, wantLiveReads: 1},
+		"NowhereSecret":    {reason: "a Secret that does not exist is not found", obj: &corev1.Secret{}, name: "none", wantLiveReads: 1},
+		"PodNotReadAround": {reason: "a pod the cache lacks is not found: its controller reads past the cache itself", obj: &corev1.Pod{}, name: "other"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			liveReads := 0
+			live := fake.NewClientBuilder().WithObjects(ours.DeepCopy(), creds.DeepCopy(), bundle.DeepCopy(), pod.DeepCopy()).WithInterceptorFuncs(interceptor.Funcs{
+				Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+					liveReads++
+					return c.Get(ctx, key, obj, opts...)
+				},
+			}).Build()
+			c := &pastTheCache{Client: fake.NewClientBuilder().WithObjects(ours.DeepCopy()).Build(), live: live}
+			err := c.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: tc.name}, tc.obj)
+			if err != nil && !kerrors.IsNotFound(err) {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]any{tc.wantFound, tc.wantLiveReads}, []any{err == nil, liveReads}); diff != "" {
+				t.Errorf("%s\nfound, live reads: -want +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

@@ -245,16 +245,16 @@ func (e *Env) Create(t *testing.T, obj client.Object) {
 func (e *Env) StartProvider(t *testing.T) (stop func()) {
 	t.Helper()
 	skip := true
-	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+	mgr, err := ctrl.NewManager(e.Config, arcruntime.ManagerOptions(ctrl.Options{
 		Scheme: e.Scheme,
 		// Objects of other tests' namespaces are none of this provider's
 		// business; cluster-scoped kinds are cached whole regardless.
-		Cache:                  arcruntime.CacheOptions(cache.Options{DefaultNamespaces: map[string]cache.Config{e.Namespace: {}}}),
+		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{e.Namespace: {}}},
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		// Every test starts the same controllers in a new manager.
 		Controller: ctrlconfig.Controller{SkipNameValidation: &skip},
-	})
+	}))
 	if err != nil {
 		t.Fatalf("create manager: %v", err)
 	}

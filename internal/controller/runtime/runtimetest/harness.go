@@ -139,12 +139,12 @@ func Start(t *testing.T, o Options) *Harness {
 	h.ScaleSetID = ss.ID
 	h.createProviderConfig(t)
 
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+	mgr, err := ctrl.NewManager(env.Config, arcruntime.ManagerOptions(ctrl.Options{
 		Scheme:     env.Scheme,
 		Metrics:    metricsserver.Options{BindAddress: "0"},
-		Cache:      arcruntime.CacheOptions(cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}}),
+		Cache:      cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
 		Controller: config.Controller{SkipNameValidation: ptrTrue()},
-	})
+	}))
 	if err != nil {
 		cancel()
 		t.Fatalf("manager: %v", err)
