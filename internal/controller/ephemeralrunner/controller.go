@@ -62,6 +62,7 @@ const (
 	ReasonRegistered         = "Registered"
 	ReasonRunnerNameTaken    = "RunnerNameTaken"
 	ReasonPodNameTaken       = "PodNameTaken"
+	ReasonSecretNameTaken    = "SecretNameTaken"
 	ReasonServiceError       = "ActionsServiceError"
 	ReasonPodCreated         = "PodCreated"
 	ReasonPodCreateRefused   = "PodCreateRefused"
@@ -487,12 +488,45 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 	if err := controllerutil.SetControllerReference(er, secret, r.kube.Scheme()); err != nil {
 		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
 	}
-	if err := r.kube.Create(ctx, secret); err != nil && !kerrors.IsAlreadyExists(err) {
+	err = r.kube.Create(ctx, secret)
+	if kerrors.IsAlreadyExists(err) {
+		var taken bool
+		if taken, err = r.rewriteJITSecret(ctx, er, secret); err == nil && taken {
+			// The registration just made would be left behind.
+			if err := ac.RemoveRunner(ctx, int64(jit.Runner.ID)); err != nil {
+				return "", nil, ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errRemoveRunner, err))
+			}
+			return "", nil, ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
+				s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonSecretNameTaken, false
+				s.Message = fmt.Sprintf("Secret %s exists and belongs to something else; retrying every %s", secret.Name, podCreateRefusedRetry)
+				s.SetCondition(readyCondition(false, ReasonSecretNameTaken, s.Message))
+			})
+		}
+	}
+	if err != nil {
 		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
 	}
 	r.wroteSecret.Add(er.UID)
 	log.Debug("Registered runner", "runnerId", jit.Runner.ID, "runnerName", jit.Runner.Name)
 	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name, fresh: true}, ctrl.Result{}, nil
+}
+
+// rewriteJITSecret writes the registration of want into the Secret of its
+// name that exists although the cache showed none. The runner's own is one
+// written before this process's cache saw it, holding a registration the
+// service no longer has (registering the name again would have failed): its
+// pod must start with the new one. One that belongs to something else is left
+// alone, and taken is true: its data must not reach the runner's pod.
+func (r *Reconciler) rewriteJITSecret(ctx context.Context, er *v1alpha1.EphemeralRunner, want *corev1.Secret) (taken bool, err error) {
+	cur := &corev1.Secret{}
+	if err := r.live.Get(ctx, client.ObjectKeyFromObject(want), cur); err != nil {
+		return false, fmt.Errorf("%s: %w", errGetSecret, err)
+	}
+	if !metav1.IsControlledBy(cur, er) {
+		return true, nil
+	}
+	cur.Data = want.Data
+	return false, r.kube.Update(ctx, cur)
 }
 
 // jitSecret is the runner's JIT config Secret, nil when there is none.

@@ -873,3 +873,67 @@ func TestPodOfTheRunnersNameOutsideTheCache(t *testing.T) {
 		})
 	}
 }
+
+// A JIT config Secret of the runner's name that the cache does not show is
+// found when creating the runner's fails: the runner's own (written before
+// this process's cache saw it) gets the new registration; another's is left
+// alone, never reaches a pod, and the registration just made is removed.
+func TestJITSecretOfTheRunnersNameOutsideTheCache(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		owned  bool
+		// want: the status reason, the requeue, Actions Service calls, the
+		// Secret's jitToken afterwards, whether a pod was created.
+		wantReason  string
+		wantRequeue time.Duration
+		wantCalls   []string
+		wantToken   string
+		wantPod     bool
+	}{
+		"SomethingElsesSecret": {
+			reason:     "another's Secret is reported and left alone, and the new registration is removed",
+			wantReason: ReasonSecretNameTaken, wantRequeue: podCreateRefusedRetry,
+			wantCalls: []string{"GenerateJITConfig r-1", "RemoveRunner 42"}, wantToken: "theirs",
+		},
+		"OwnSecretFromBefore": {
+			reason: "the runner's own Secret from an earlier registration gets the new one, and the pod starts with it",
+			owned:  true, wantCalls: []string{"GenerateJITConfig r-1"}, wantToken: "jit-r-1", wantPod: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = types.UID("uid-secret-outside-cache-" + name)
+			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: er.Name, Namespace: er.Namespace},
+				Data: map[string][]byte{arcruntime.JITConfigKey: []byte("theirs"), arcruntime.RunnerIDKey: []byte("7")}}
+			if tc.owned {
+				sec.OwnerReferences = podOwnedBy(er).OwnerReferences
+			}
+			fa := &fakeActions{}
+			r, kube := newFixture(t, fa, er, sec)
+			r.cache = interceptor.NewClient(kube.(client.WithWatch), interceptor.Funcs{
+				Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+					if _, ok := obj.(*corev1.Secret); ok {
+						return kerrors.NewNotFound(corev1.Resource("secrets"), key.Name)
+					}
+					return c.Get(ctx, key, obj, opts...)
+				},
+			})
+
+			res := reconcile(t, r)
+			got := &v1alpha1.EphemeralRunner{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), got); err != nil {
+				t.Fatal(err)
+			}
+			after := &corev1.Secret{}
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(sec), after); err != nil {
+				t.Fatal(err)
+			}
+			podErr := kube.Get(t.Context(), client.ObjectKeyFromObject(er), &corev1.Pod{})
+			want := []any{tc.wantReason, tc.wantRequeue, tc.wantCalls, tc.wantToken, tc.wantPod}
+			if diff := cmp.Diff(want, []any{got.Status.Reason, res.RequeueAfter, fa.calls, string(after.Data[arcruntime.JITConfigKey]), podErr == nil}); diff != "" {
+				t.Errorf("%s\nstatus reason, requeue, Actions calls, the Secret's jitToken, a pod: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
