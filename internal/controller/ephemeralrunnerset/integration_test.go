@@ -504,3 +504,88 @@ func TestQuotaRefusalIsRetriedAndShown(t *testing.T) {
 	h.Scale(t, set.Name, 0, 2)
 	assertNothingLeft(t, h)
 }
+
+// The provider caches only the pods and Secrets it created: a pod or a JIT
+// config Secret of a runner's name that something else made is found when
+// creating the runner's fails, shown on the runner and left alone; the
+// registration made for a runner whose Secret name is taken is removed; once
+// the pod of its name is gone, the runner gets its own.
+func TestNamesTakenAreShownAndLeftAlone(t *testing.T) {
+	h := runtimetest.Start(t, runtimetest.Options{})
+	ctx := t.Context()
+	set := h.CreateSet(t, "names", 0)
+	theirs := map[string]string{"app": "other"}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "taken-secret", Namespace: h.Namespace, Labels: theirs},
+		Data: map[string][]byte{arcruntime.JITConfigKey: []byte("theirs")}}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "taken-pod", Namespace: h.Namespace, Labels: theirs},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "example.invalid/other:1"}}}}
+	for _, o := range []client.Object{secret, pod} {
+		if err := h.Kube.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{secret.Name, pod.Name} {
+		er := &v1alpha1.EphemeralRunner{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: h.Namespace, Finalizers: []string{arcruntime.RunnerFinalizer}},
+			Spec:       v1alpha1.EphemeralRunnerSpec{ScaleSet: set.Spec.ScaleSet, Template: set.Spec.Template, GitHubConfigURL: set.Spec.GitHubConfigURL},
+		}
+		if err := h.Kube.Create(ctx, er); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reasonOf := func(ctx context.Context, name string) (v1alpha1.EphemeralRunnerStatus, error) {
+		er := &v1alpha1.EphemeralRunner{}
+		err := h.Kube.Get(ctx, client.ObjectKey{Namespace: h.Namespace, Name: name}, er)
+		return er.Status, err
+	}
+
+	testenv.Eventually(t, time.Minute, "both names shown taken, the Secret's registration removed", func(ctx context.Context) (bool, error) {
+		s, err := reasonOf(ctx, secret.Name)
+		if err != nil || s.Reason != "SecretNameTaken" {
+			return check(false, "runner %s: %s %s (%v)", secret.Name, s.Reason, s.Message, err)
+		}
+		p, err := reasonOf(ctx, pod.Name)
+		if err != nil || p.Reason != "PodNameTaken" {
+			return check(false, "runner %s: %s %s (%v)", pod.Name, p.Reason, p.Message, err)
+		}
+		st, err := h.SimClient.ActionsState(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, r := range st.Runners {
+			if r.Name == secret.Name {
+				return check(false, "runner %s registered (%s)", r.Name, r.Status)
+			}
+		}
+		return true, nil
+	})
+	leftSecret, leftPod := &corev1.Secret{}, &corev1.Pod{}
+	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(secret), leftSecret); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(pod), leftPod); err != nil {
+		t.Fatal(err)
+	}
+	if string(leftSecret.Data[arcruntime.JITConfigKey]) != "theirs" || len(leftSecret.OwnerReferences)+len(leftPod.OwnerReferences) != 0 || leftPod.UID != pod.UID {
+		t.Errorf("the other Secret or pod was changed: Secret %q owners %v, pod owners %v, pod uid %s (was %s)",
+			leftSecret.Data[arcruntime.JITConfigKey], leftSecret.OwnerReferences, leftPod.OwnerReferences, leftPod.UID, pod.UID)
+	}
+
+	if err := h.Kube.Delete(ctx, pod, client.GracePeriodSeconds(0)); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, time.Minute, "the runner's own pod", func(ctx context.Context) (bool, error) {
+		p := &corev1.Pod{}
+		if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(pod), p); err != nil {
+			return check(false, "no pod %s yet (%v)", pod.Name, err)
+		}
+		return check(p.Labels[arcruntime.LabelManagedBy] == arcruntime.ManagedBy && p.UID != pod.UID, "pod %s labels %v", p.Name, p.Labels)
+	})
+
+	for _, name := range []string{secret.Name, pod.Name} {
+		if err := h.Kube.Delete(ctx, &v1alpha1.EphemeralRunner{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: h.Namespace}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertNothingLeft(t, h)
+}
