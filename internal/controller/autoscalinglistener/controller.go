@@ -11,6 +11,7 @@ import (
 	"maps"
 	"reflect"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -163,7 +164,7 @@ func (r *Reconciler) ensurePod(ctx context.Context, log logging.Logger, l *v1alp
 		}
 		err := r.kube.Create(ctx, pod)
 		if kerrors.IsAlreadyExists(err) {
-			return ctrl.Result{}, r.podNameTaken(ctx, l, pod.Name)
+			return r.podNameTaken(ctx, l, pod.Name)
 		}
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errCreatePod, err)
@@ -201,18 +202,19 @@ func (r *Reconciler) ensurePod(ctx context.Context, log logging.Logger, l *v1alp
 // the cache shows none: one the cache has not caught up with (its event brings
 // us back), or one the provider did not create, which fails the reconcile, to
 // be retried with backoff until that pod is gone.
-func (r *Reconciler) podNameTaken(ctx context.Context, l *v1alpha1.AutoscalingListener, name string) error {
+func (r *Reconciler) podNameTaken(ctx context.Context, l *v1alpha1.AutoscalingListener, name string) (ctrl.Result, error) {
 	pod := &corev1.Pod{}
 	err := r.live.Get(ctx, types.NamespacedName{Namespace: l.Namespace, Name: name}, pod)
 	switch {
 	case kerrors.IsNotFound(err):
-		return fmt.Errorf("%s: %s was there and is gone; creating it again", errCreatePod, name)
+		// Gone since: create ours.
+		return ctrl.Result{RequeueAfter: time.Second}, nil
 	case err != nil:
-		return fmt.Errorf("%s: %w", errGetPod, err)
+		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
 	case metav1.IsControlledBy(pod, l):
-		return nil
+		return ctrl.Result{}, nil
 	}
-	return r.notReady(ctx, l, ReasonPodNameTaken, fmt.Errorf("pod %s exists and belongs to something else", name))
+	return ctrl.Result{}, r.notReady(ctx, l, ReasonPodNameTaken, fmt.Errorf("pod %s exists and belongs to something else", name))
 }
 
 func (r *Reconciler) notReady(ctx context.Context, l *v1alpha1.AutoscalingListener, reason string, cause error) error {
