@@ -164,7 +164,7 @@ func (r *Reconciler) ensurePod(ctx context.Context, log logging.Logger, l *v1alp
 		}
 		err := r.kube.Create(ctx, pod)
 		if kerrors.IsAlreadyExists(err) {
-			return r.podNameTaken(ctx, l, pod.Name)
+			return r.podNameTaken(ctx, l, pod)
 		}
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errCreatePod, err)
@@ -202,19 +202,18 @@ func (r *Reconciler) ensurePod(ctx context.Context, log logging.Logger, l *v1alp
 // the cache shows none: one the cache has not caught up with (its event brings
 // us back), or one the provider did not create, which fails the reconcile, to
 // be retried with backoff until that pod is gone.
-func (r *Reconciler) podNameTaken(ctx context.Context, l *v1alpha1.AutoscalingListener, name string) (ctrl.Result, error) {
-	pod := &corev1.Pod{}
-	err := r.live.Get(ctx, types.NamespacedName{Namespace: l.Namespace, Name: name}, pod)
+func (r *Reconciler) podNameTaken(ctx context.Context, l *v1alpha1.AutoscalingListener, pod *corev1.Pod) (ctrl.Result, error) {
+	holder, err := arcruntime.NameHolder(ctx, r.live, pod, l)
 	switch {
-	case kerrors.IsNotFound(err):
-		// Gone since: create ours.
-		return ctrl.Result{RequeueAfter: time.Second}, nil
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
-	case metav1.IsControlledBy(pod, l):
+	case holder == arcruntime.HolderGone:
+		// Gone since: create ours.
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	case holder == arcruntime.HolderOwner:
 		return ctrl.Result{}, nil
 	}
-	return ctrl.Result{}, r.notReady(ctx, l, ReasonPodNameTaken, fmt.Errorf("pod %s exists and belongs to something else", name))
+	return ctrl.Result{}, r.notReady(ctx, l, ReasonPodNameTaken, fmt.Errorf("pod %s exists and belongs to something else", pod.Name))
 }
 
 func (r *Reconciler) notReady(ctx context.Context, l *v1alpha1.AutoscalingListener, reason string, cause error) error {

@@ -276,7 +276,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
 	case !metav1.IsControlledBy(pod, er):
-		return r.foreignPod(ctx, er, reg, pod)
+		return r.foreignPod(ctx, er, reg, pod.Name)
 	case !pod.DeletionTimestamp.IsZero():
 		// The pod's deletion event brings us back.
 		return ctrl.Result{}, nil
@@ -297,32 +297,38 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // podNameTaken deals with a pod of the runner's name that exists although the
 // cache shows none: one the cache has not caught up with, or one the provider
 // did not create, which its cache does not hold (arcruntime.ManagerOptions).
-func (r *Reconciler) podNameTaken(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, name string) (ctrl.Result, error) {
-	pod := &corev1.Pod{}
-	err := r.live.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: name}, pod)
+func (r *Reconciler) podNameTaken(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, pod *corev1.Pod) (ctrl.Result, error) {
+	holder, err := arcruntime.NameHolder(ctx, r.live, pod, er)
 	switch {
-	case kerrors.IsNotFound(err):
-		// Gone since: create it again.
-		return ctrl.Result{RequeueAfter: immediateRetry}, nil
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errGetPod, err)
-	case !metav1.IsControlledBy(pod, er):
-		return r.foreignPod(ctx, er, reg, pod)
+	case holder == arcruntime.HolderGone:
+		// Gone since: create it again.
+		return ctrl.Result{RequeueAfter: immediateRetry}, nil
+	case holder == arcruntime.HolderOther:
+		return r.foreignPod(ctx, er, reg, pod.Name)
 	}
 	// Ours, not in the cache yet: its create event brings us back.
 	r.unseenPods.expect(er.UID, r.now())
 	return ctrl.Result{RequeueAfter: immediateRetry}, nil
 }
 
-// foreignPod says in the status that a pod of the runner's name belongs to
+// foreignPod says in the status that the pod of the runner's name belongs to
 // something else, and looks again later: the runner's pod can be created once
 // that one is gone, and no event of a pod the runner does not own says when.
-func (r *Reconciler) foreignPod(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, pod *corev1.Pod) (ctrl.Result, error) {
-	return ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
-		s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonPodNameTaken, false
-		s.Message = fmt.Sprintf("pod %s exists and belongs to something else; retrying every %s", pod.Name, podCreateRefusedRetry)
-		s.SetCondition(readyCondition(false, ReasonPodNameTaken, s.Message))
-	})
+func (r *Reconciler) foreignPod(ctx context.Context, er *v1alpha1.EphemeralRunner, reg *registration, name string) (ctrl.Result, error) {
+	return ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.recordRegistration(ctx, er, reg, nameTaken(ReasonPodNameTaken, "pod", name))
+}
+
+// nameTaken is the status of a runner whose pod or JIT config Secret cannot
+// be created: what of that name belongs to something else. The runner looks
+// again every podCreateRefusedRetry.
+func nameTaken(reason, what, name string) func(*v1alpha1.EphemeralRunnerStatus) {
+	return func(s *v1alpha1.EphemeralRunnerStatus) {
+		s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, reason, false
+		s.Message = fmt.Sprintf("%s %s exists and belongs to something else; retrying every %s", what, name, podCreateRefusedRetry)
+		s.SetCondition(readyCondition(false, reason, s.Message))
+	}
 }
 
 // recordPod writes the state of the runner's live pod, and the registration
@@ -488,41 +494,40 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 	if err := controllerutil.SetControllerReference(er, secret, r.kube.Scheme()); err != nil {
 		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
 	}
-	err = r.kube.Create(ctx, secret)
-	if kerrors.IsAlreadyExists(err) {
-		var taken bool
-		if taken, err = r.rewriteJITSecret(ctx, er, secret); err == nil && taken {
-			// The registration just made would be left behind.
-			if err := ac.RemoveRunner(ctx, int64(jit.Runner.ID)); err != nil {
-				return "", nil, ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errRemoveRunner, err))
-			}
-			return "", nil, ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-				s.Phase, s.Reason, s.Ready = v1alpha1.EphemeralRunnerPending, ReasonSecretNameTaken, false
-				s.Message = fmt.Sprintf("Secret %s exists and belongs to something else; retrying every %s", secret.Name, podCreateRefusedRetry)
-				s.SetCondition(readyCondition(false, ReasonSecretNameTaken, s.Message))
-			})
-		}
-	}
+	taken, err := r.createJITSecret(ctx, er, secret)
 	if err != nil {
 		return "", nil, ctrl.Result{}, fmt.Errorf("%s: %w", errCreateSecret, err)
+	}
+	if taken {
+		// The registration just made would be left behind.
+		if err := ac.RemoveRunner(ctx, int64(jit.Runner.ID)); err != nil {
+			return "", nil, ctrl.Result{}, r.serviceError(ctx, er, fmt.Errorf("%s: %w", errRemoveRunner, err))
+		}
+		return "", nil, ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.setStatus(ctx, er, nameTaken(ReasonSecretNameTaken, "Secret", secret.Name))
 	}
 	r.wroteSecret.Add(er.UID)
 	log.Debug("Registered runner", "runnerId", jit.Runner.ID, "runnerName", jit.Runner.Name)
 	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name, fresh: true}, ctrl.Result{}, nil
 }
 
-// rewriteJITSecret writes the registration of want into the Secret of its
-// name that exists although the cache showed none. The runner's own is one
-// written before this process's cache saw it, holding a registration the
-// service no longer has (registering the name again would have failed): its
-// pod must start with the new one. One that belongs to something else is left
-// alone, and taken is true: its data must not reach the runner's pod.
-func (r *Reconciler) rewriteJITSecret(ctx context.Context, er *v1alpha1.EphemeralRunner, want *corev1.Secret) (taken bool, err error) {
-	cur := &corev1.Secret{}
-	if err := r.live.Get(ctx, client.ObjectKeyFromObject(want), cur); err != nil {
-		return false, fmt.Errorf("%s: %w", errGetSecret, err)
+// createJITSecret creates the runner's JIT config Secret want. One of its
+// name that the cache did not show and the runner owns was written before this
+// process's cache saw it, with a registration the service no longer has
+// (registering the name again would have failed): its pod must start with
+// want's. One that belongs to something else is left alone, and taken is
+// true: its data must not reach the runner's pod.
+func (r *Reconciler) createJITSecret(ctx context.Context, er *v1alpha1.EphemeralRunner, want *corev1.Secret) (taken bool, err error) {
+	if err := r.kube.Create(ctx, want); !kerrors.IsAlreadyExists(err) {
+		return false, err
 	}
-	if !metav1.IsControlledBy(cur, er) {
+	cur := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: want.Name, Namespace: want.Namespace}}
+	holder, err := arcruntime.NameHolder(ctx, r.live, cur, er)
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("%s: %w", errGetSecret, err)
+	case holder == arcruntime.HolderGone:
+		return false, fmt.Errorf("%s: %s is gone", errGetSecret, want.Name)
+	case holder == arcruntime.HolderOther:
 		return true, nil
 	}
 	cur.Data = want.Data
@@ -590,7 +595,7 @@ func (r *Reconciler) createPod(ctx context.Context, log logging.Logger, er *v1al
 	}
 	switch {
 	case kerrors.IsAlreadyExists(err):
-		return r.podNameTaken(ctx, er, reg, pod.Name)
+		return r.podNameTaken(ctx, er, reg, pod)
 	case kerrors.IsForbidden(err) || kerrors.IsInvalid(err):
 		// A ResourceQuota (or an admission policy) refused the pod: that is
 		// not a failure of the runner; retry, and say why in the status.

@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -78,4 +79,33 @@ func (c *pastTheCache) Get(ctx context.Context, key client.ObjectKey, obj client
 		return c.live.Get(ctx, key, obj, opts...)
 	}
 	return err
+}
+
+// Holder is what holds a name that a create found taken.
+type Holder int
+
+// Holders of a taken name.
+const (
+	// HolderGone: nothing any more, the holder went since.
+	HolderGone Holder = iota
+	// HolderOwner: the owner's own object, which the cache has not shown yet.
+	HolderOwner
+	// HolderOther: an object something else made; the cache holds none of
+	// those (ManagerOptions).
+	HolderOther
+)
+
+// NameHolder reads obj, whose name a create found taken, from the API server
+// into obj, and tells whether owner controls it.
+func NameHolder(ctx context.Context, live client.Reader, obj client.Object, owner metav1.Object) (Holder, error) {
+	err := live.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+	switch {
+	case kerrors.IsNotFound(err):
+		return HolderGone, nil
+	case err != nil:
+		return HolderGone, err
+	case metav1.IsControlledBy(obj, owner):
+		return HolderOwner, nil
+	}
+	return HolderOther, nil
 }

@@ -10,7 +10,9 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -108,6 +110,38 @@ func TestPastTheCache(t *testing.T) {
 			}
 			if diff := cmp.Diff([]any{tc.wantFound, tc.wantLiveReads}, []any{err == nil, liveReads}); diff != "" {
 				t.Errorf("%s\nfound, live reads: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestNameHolder(t *testing.T) {
+	owner := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "owner", Namespace: "ns", UID: "owner-uid"}}
+	ownedBy := func(uid types.UID) []metav1.OwnerReference {
+		return []metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: "owner", UID: uid, Controller: ptr.To(true)}}
+	}
+	cases := map[string]struct {
+		reason string
+		held   *corev1.Secret // what the API server has of the name; nil: nothing
+		want   Holder
+	}{
+		"Gone":    {reason: "nothing holds the name any more", want: HolderGone},
+		"Owner":   {reason: "the owner's own object", held: &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "ns", OwnerReferences: ownedBy("owner-uid")}}, want: HolderOwner},
+		"Other":   {reason: "an object without a controller", held: &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "ns"}}, want: HolderOther},
+		"Another": {reason: "an object another owner controls", held: &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "ns", OwnerReferences: ownedBy("other-uid")}}, want: HolderOther},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			b := fake.NewClientBuilder()
+			if tc.held != nil {
+				b = b.WithObjects(tc.held)
+			}
+			got, err := NameHolder(t.Context(), b.Build(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "ns"}}, owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("%s: holder %d, want %d", tc.reason, got, tc.want)
 			}
 		})
 	}
