@@ -7,6 +7,7 @@ package autoscalinglistener
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -48,6 +49,9 @@ const (
 	ReasonPodRunning   = "PodRunning"
 	ReasonPodEnded     = "PodEnded"
 	ReasonRestarting   = "ConfigChanged"
+	// ReasonPodNameTaken and its siblings (ServiceAccountNameTaken,
+	// RoleNameTaken, RoleBindingNameTaken, SecretNameTaken): an object of the
+	// listener's name exists that the listener does not control.
 	ReasonPodNameTaken = "PodNameTaken"
 )
 
@@ -131,11 +135,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return r.ensurePod(ctx, log, l, arcruntime.Hash(secret.Data[listener.ConfigFileKey]))
 }
 
+// errNotTheListeners stops an apply that found an object of its name that
+// the listener does not control.
+var errNotTheListeners = errors.New("not the listener's")
+
 // apply creates obj owned by l, or brings the fields set by mutate up to
-// date on the existing object.
+// date on the existing object. An object of that name that l does not control
+// (a team's own Role of that name, say) is left as it is: taken over, it would
+// lose its rules and go with the listener.
 func (r *Reconciler) apply(ctx context.Context, l *v1alpha1.AutoscalingListener, obj client.Object, mutate func(existing client.Object)) error {
 	want := obj.DeepCopyObject().(client.Object)
+	kind := reflect.TypeOf(obj).Elem().Name()
 	_, err := controllerutil.CreateOrUpdate(ctx, r.kube, obj, func() error {
+		if obj.GetResourceVersion() != "" && !metav1.IsControlledBy(obj, l) {
+			return errNotTheListeners
+		}
 		mutate(obj)
 		lbls := obj.GetLabels()
 		if lbls == nil {
@@ -145,10 +159,28 @@ func (r *Reconciler) apply(ctx context.Context, l *v1alpha1.AutoscalingListener,
 		obj.SetLabels(lbls)
 		return controllerutil.SetControllerReference(l, obj, r.kube.Scheme())
 	})
+	switch {
+	case errors.Is(err, errNotTheListeners):
+		return r.nameTaken(ctx, l, kind, obj.GetName())
+	case kerrors.IsAlreadyExists(err):
+		// Not in the cache: one of l's the cache has not shown yet, or (for
+		// Secrets, cached by label only) another's.
+		holder, herr := arcruntime.NameHolder(ctx, r.live, want, l)
+		if herr == nil && holder == arcruntime.HolderOther {
+			return r.nameTaken(ctx, l, kind, want.GetName())
+		}
+	}
 	if err != nil {
-		return fmt.Errorf(errApply+": %w", reflect.TypeOf(obj).Elem().Name(), err)
+		return fmt.Errorf(errApply+": %w", kind, err)
 	}
 	return nil
+}
+
+// nameTaken reports an object of the listener's that cannot be made because
+// something else holds its name; the reconcile is retried with backoff until
+// that object is gone.
+func (r *Reconciler) nameTaken(ctx context.Context, l *v1alpha1.AutoscalingListener, kind, name string) error {
+	return r.notReady(ctx, l, kind+"NameTaken", fmt.Errorf("%s %s exists and belongs to something else", kind, name))
 }
 
 // ensurePod keeps one listener pod running: it creates the pod, replaces one
@@ -213,7 +245,7 @@ func (r *Reconciler) podNameTaken(ctx context.Context, l *v1alpha1.AutoscalingLi
 	case holder == arcruntime.HolderOwner:
 		return ctrl.Result{}, nil
 	}
-	return ctrl.Result{}, r.notReady(ctx, l, ReasonPodNameTaken, fmt.Errorf("pod %s exists and belongs to something else", pod.Name))
+	return ctrl.Result{}, r.nameTaken(ctx, l, "Pod", pod.Name)
 }
 
 func (r *Reconciler) notReady(ctx context.Context, l *v1alpha1.AutoscalingListener, reason string, cause error) error {

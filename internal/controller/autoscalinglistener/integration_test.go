@@ -210,14 +210,7 @@ func TestPodOfTheListenersNameTaken(t *testing.T) {
 		t.Fatalf("create listener: %v", err)
 	}
 
-	testenv.Eventually(t, time.Minute, "the listener not ready, its pod's name taken", func(ctx context.Context) (bool, error) {
-		got := &v1alpha1.AutoscalingListener{}
-		if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(l), got); err != nil {
-			return false, err
-		}
-		c := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionTypeReady)
-		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == autoscalinglistener.ReasonPodNameTaken, nil
-	})
+	waitNotReady(t, h, l, autoscalinglistener.ReasonPodNameTaken)
 	left := &corev1.Pod{}
 	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(other), left); err != nil {
 		t.Fatalf("the other pod: %v", err)
@@ -236,6 +229,84 @@ func TestPodOfTheListenersNameTaken(t *testing.T) {
 			return false, nil
 		}
 		return err == nil && metav1.IsControlledBy(p, l), err
+	})
+}
+
+// waitNotReady waits until the listener is not ready for reason.
+func waitNotReady(t *testing.T, h *runtimetest.Harness, l *v1alpha1.AutoscalingListener, reason string) {
+	t.Helper()
+	testenv.Eventually(t, time.Minute, "the listener not ready: "+reason, func(ctx context.Context) (bool, error) {
+		got := &v1alpha1.AutoscalingListener{}
+		if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(l), got); err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionTypeReady)
+		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == reason, nil
+	})
+}
+
+// A config Secret or a Role of the listener's name that something else made
+// is neither adopted nor changed: the listener says whose name is taken and
+// goes on once it is free. (The Secret is outside the provider's cache, the
+// Role in it.)
+func TestObjectsOfTheListenersNamesTaken(t *testing.T) {
+	h := runtimetest.Start(t, runtimetest.Options{ListenerImage: listenerImage, NoAcquirer: true})
+	ctx := t.Context()
+	set := h.CreateSet(t, "names", 0)
+	l := newListener(h, "names", set.Name, 3)
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: autoscalinglistener.ConfigSecretName(l), Namespace: h.Namespace},
+		StringData: map[string]string{"team": "data"}}
+	teamRule := rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: autoscalinglistener.ServiceAccountName(l), Namespace: h.Namespace},
+		Rules: []rbacv1.PolicyRule{teamRule}}
+	for _, o := range []client.Object{secret, role, l} {
+		if err := h.Kube.Create(ctx, o); err != nil {
+			t.Fatalf("create %T: %v", o, err)
+		}
+	}
+
+	waitNotReady(t, h, l, "SecretNameTaken")
+	gotSecret := &corev1.Secret{}
+	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(secret), gotSecret); err != nil {
+		t.Fatalf("the team's Secret: %v", err)
+	}
+	if string(gotSecret.Data["team"]) != "data" || len(gotSecret.Data) != 1 || len(gotSecret.OwnerReferences) != 0 {
+		t.Errorf("the team's Secret was changed or adopted: keys %d, owners %v", len(gotSecret.Data), gotSecret.OwnerReferences)
+	}
+	if err := h.Kube.Delete(ctx, secret); err != nil {
+		t.Fatalf("delete the team's Secret: %v", err)
+	}
+
+	waitNotReady(t, h, l, "RoleNameTaken")
+	gotRole := &rbacv1.Role{}
+	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(role), gotRole); err != nil {
+		t.Fatalf("the team's Role: %v", err)
+	}
+	if diff := cmp.Diff([]rbacv1.PolicyRule{teamRule}, gotRole.Rules); diff != "" || len(gotRole.OwnerReferences) != 0 {
+		t.Errorf("the team's Role was changed (-want, +got):\n%s\nowners %v", diff, gotRole.OwnerReferences)
+	}
+	if err := h.Kube.Delete(ctx, role); err != nil {
+		t.Fatalf("delete the team's Role: %v", err)
+	}
+
+	testenv.Eventually(t, time.Minute, "the listener's own Secret, Role and pod", func(ctx context.Context) (bool, error) {
+		for _, own := range []struct {
+			obj  client.Object
+			name string
+		}{
+			{&corev1.Secret{}, autoscalinglistener.ConfigSecretName(l)},
+			{&rbacv1.Role{}, autoscalinglistener.ServiceAccountName(l)},
+			{&corev1.Pod{}, autoscalinglistener.PodName(l)},
+		} {
+			err := h.Kube.Get(ctx, client.ObjectKey{Namespace: h.Namespace, Name: own.name}, own.obj)
+			if kerrors.IsNotFound(err) {
+				return false, nil
+			}
+			if err != nil || !metav1.IsControlledBy(own.obj, l) {
+				return false, err
+			}
+		}
+		return true, nil
 	})
 }
 
