@@ -75,8 +75,7 @@ type Options struct {
 	// DefaultPatchRenewal.
 	PatchRenewal time.Duration
 	// MessageBatchWindow is how long the listener waits after handling a
-	// message before it polls for the next, stretched while handling is
-	// slow (batchWindow); zero polls at once.
+	// message before it polls for the next; zero polls at once.
 	MessageBatchWindow time.Duration
 	// FirstPatchID is the patchID sequence's start, exclusive. Zero takes
 	// the start time in milliseconds: a restarted listener then continues
@@ -93,8 +92,6 @@ type Listener struct {
 	ready   atomic.Bool
 	// pause waits between polls (pauseFor; tests record it instead).
 	pause func(context.Context, time.Duration)
-	// since measures a message's handling (time.Since; tests fix it).
-	since func(time.Time) time.Duration
 
 	// The loop's own state; only Run's goroutine touches it.
 	scale scaleState
@@ -145,7 +142,7 @@ func New(o Options) (*Listener, error) {
 	if o.PatchRenewal <= 0 {
 		o.PatchRenewal = DefaultPatchRenewal
 	}
-	l := &Listener{o: o, log: o.Log, metrics: o.Metrics, pause: pauseFor, since: time.Since}
+	l := &Listener{o: o, log: o.Log, metrics: o.Metrics, pause: pauseFor}
 	if l.log.GetSink() == nil {
 		l.log = logr.Discard()
 	}
@@ -340,7 +337,6 @@ func (l *Listener) serve(ctx context.Context, sess SessionClient) error {
 			retry.reset()
 			continue
 		}
-		handleStart := time.Now()
 		if err := l.handleAndDelete(ctx, sess, msg); err != nil {
 			if IsSessionUnusable(err) {
 				return err
@@ -353,42 +349,18 @@ func (l *Listener) serve(ctx context.Context, sess SessionClient) error {
 		lastMessageID = msg.MessageID
 		retry.reset()
 		if !isFull(msg) {
-			l.gatherEvents(ctx, l.since(handleStart))
+			l.gatherEvents(ctx)
 		}
 	}
 	return ctx.Err()
 }
 
-// gatherEvents waits the batch window, or until ctx ends, so that the events
-// of the window come in one message.
-func (l *Listener) gatherEvents(ctx context.Context, handled time.Duration) {
-	if w := batchWindow(l.o.MessageBatchWindow, handled); w > 0 {
-		l.pause(ctx, w)
+// gatherEvents waits MessageBatchWindow, or until ctx ends, so that the
+// events of the window come in one message.
+func (l *Listener) gatherEvents(ctx context.Context) {
+	if l.o.MessageBatchWindow > 0 {
+		l.pause(ctx, l.o.MessageBatchWindow)
 	}
-}
-
-// While the API server is slow, the listener's writes for one message (the
-// set's patch, the jobs' records) take a large part of a second, and a poll
-// right after them brings a message of a few events, each costing a GET and
-// a DELETE at the service and a patch of the set: in the 20 x 50 fan-out
-// about 47 messages per 50 jobs. The window then stretches to
-// batchWindowPerHandling times the last message's handling, at most
-// maxStretchedBatchWindow: a job that becomes available meanwhile waits
-// longer, where its runner's pod waits seconds on the same API server anyway;
-// on a quick API server the window stays as configured.
-const (
-	batchWindowPerHandling  = 2
-	maxStretchedBatchWindow = 2 * time.Second
-)
-
-// batchWindow is the wait after a message whose handling took handled: the
-// configured window, stretched while handling is slow. A configured window of
-// zero polls at once, always.
-func batchWindow(configured, handled time.Duration) time.Duration {
-	if configured <= 0 {
-		return 0
-	}
-	return max(configured, min(batchWindowPerHandling*handled, maxStretchedBatchWindow))
 }
 
 // maxJobMessagesPerEnvelope is the most job messages the service puts in one

@@ -553,19 +553,16 @@ func TestScaleUpCountsWhatTheServiceHandedOver(t *testing.T) {
 // After a message the listener waits the batch window before it polls again,
 // so that the events of that time come in one message; without a window it
 // polls at once. A poll that brought nothing is not followed by a wait, nor
-// is a full message: the service holds more events already. A message whose
-// handling was slow (the API server is busy) stretches the window to twice
-// the handling, up to 2 s.
+// is a full message: the service holds more events already.
 func TestPollsWaitTheBatchWindowAfterAMessage(t *testing.T) {
 	full := batch{completed: make([]int64, 0, maxJobMessagesPerEnvelope)}
 	for r := range int64(maxJobMessagesPerEnvelope) {
 		full.completed = append(full.completed, r+1)
 	}
 	cases := map[string]struct {
-		window  time.Duration
-		handled time.Duration
-		first   batch
-		want    []string
+		window time.Duration
+		first  batch
+		want   []string
 	}{
 		"Window": {
 			window: 250 * time.Millisecond,
@@ -591,50 +588,6 @@ func TestPollsWaitTheBatchWindowAfterAMessage(t *testing.T) {
 				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
 			},
 		},
-		"QuickHandlingKeepsTheWindow": {
-			window:  250 * time.Millisecond,
-			handled: 100 * time.Millisecond,
-			want: []string{
-				"s1 get last=0 capacity=5", "s1 delete 1", "pause 250ms",
-				"s1 get last=1 capacity=5", "s1 delete 2", "pause 250ms",
-				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
-			},
-		},
-		"SlowHandlingStretchesTheWindow": {
-			window:  250 * time.Millisecond,
-			handled: 600 * time.Millisecond,
-			want: []string{
-				"s1 get last=0 capacity=5", "s1 delete 1", "pause 1.2s",
-				"s1 get last=1 capacity=5", "s1 delete 2", "pause 1.2s",
-				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
-			},
-		},
-		"StretchedAtMostTo2s": {
-			window:  250 * time.Millisecond,
-			handled: 5 * time.Second,
-			want: []string{
-				"s1 get last=0 capacity=5", "s1 delete 1", "pause 2s",
-				"s1 get last=1 capacity=5", "s1 delete 2", "pause 2s",
-				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
-			},
-		},
-		"NoWindowEvenWhenSlow": {
-			handled: 600 * time.Millisecond,
-			want: []string{
-				"s1 get last=0 capacity=5", "s1 delete 1",
-				"s1 get last=1 capacity=5", "s1 delete 2",
-				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
-			},
-		},
-		"ALongerWindowIsNotShortened": {
-			window:  3 * time.Second,
-			handled: 5 * time.Second,
-			want: []string{
-				"s1 get last=0 capacity=5", "s1 delete 1", "pause 3s",
-				"s1 get last=1 capacity=5", "s1 delete 2", "pause 3s",
-				"s1 get last=2 capacity=5", "s1 get last=2 capacity=5",
-			},
-		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -647,7 +600,6 @@ func TestPollsWaitTheBatchWindowAfterAMessage(t *testing.T) {
 			_, stop := running(t, Options{MaxRunners: 5, MessageBatchWindow: tc.window, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: &fakeKube{calls: c}},
 				func(l *Listener) {
 					l.pause = func(_ context.Context, d time.Duration) { c.add("pause %s", d) }
-					l.since = func(time.Time) time.Duration { return tc.handled }
 				})
 			waitIdle(t, s)
 			stop()

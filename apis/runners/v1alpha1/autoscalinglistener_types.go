@@ -57,9 +57,7 @@ type AutoscalingListenerSpec struct {
 	// message before it polls for the next, so that the events of that time
 	// come in one message: fewer calls to the Actions Service, for at most
 	// that much delay of a job that becomes available meanwhile (scaling up
-	// for a job in hand never waits). While the API server is slow, the
-	// window stretches to twice the time the last message took to handle, at
-	// most 2 s. 0 polls at once, always. Defaults to 400.
+	// for a job in hand never waits). 0 polls at once. Defaults to 400.
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=5000
 	// +optional
