@@ -44,11 +44,11 @@ const (
 
 // Reasons of the listener's Ready condition.
 const (
-	ReasonConfigError  = "ProviderConfigError"
-	ReasonPodPending   = "PodPending"
-	ReasonPodRunning   = "PodRunning"
-	ReasonPodEnded     = "PodEnded"
-	ReasonRestarting   = "ConfigChanged"
+	ReasonConfigError = "ProviderConfigError"
+	ReasonPodPending  = "PodPending"
+	ReasonPodRunning  = "PodRunning"
+	ReasonPodEnded    = "PodEnded"
+	ReasonRestarting  = "ConfigChanged"
 	// ReasonPodNameTaken and its siblings (ServiceAccountNameTaken,
 	// RoleNameTaken, RoleBindingNameTaken, SecretNameTaken): an object of the
 	// listener's name exists that the listener does not control.
