@@ -49,11 +49,12 @@ const (
 	ReasonPodRunning  = "PodRunning"
 	ReasonPodEnded    = "PodEnded"
 	ReasonRestarting  = "ConfigChanged"
-	// ReasonPodNameTaken and its siblings (ServiceAccountNameTaken,
-	// RoleNameTaken, RoleBindingNameTaken, SecretNameTaken): an object of the
-	// listener's name exists that the listener does not control.
-	ReasonPodNameTaken = "PodNameTaken"
 )
+
+// NameTakenReason is the reason of the listener's Ready condition when an
+// object of kind (Pod, ServiceAccount, Role, RoleBinding, Secret) of the
+// listener's name exists that the listener does not control.
+func NameTakenReason(kind string) string { return kind + "NameTaken" }
 
 // Reconciler reconciles AutoscalingListeners.
 type Reconciler struct {
@@ -180,7 +181,7 @@ func (r *Reconciler) apply(ctx context.Context, l *v1alpha1.AutoscalingListener,
 // something else holds its name; the reconcile is retried with backoff until
 // that object is gone.
 func (r *Reconciler) nameTaken(ctx context.Context, l *v1alpha1.AutoscalingListener, kind, name string) error {
-	return r.notReady(ctx, l, kind+"NameTaken", fmt.Errorf("%s %s exists and belongs to something else", kind, name))
+	return r.notReady(ctx, l, NameTakenReason(kind), fmt.Errorf("%s %s exists and belongs to something else", kind, name))
 }
 
 // ensurePod keeps one listener pod running: it creates the pod, replaces one

@@ -210,7 +210,7 @@ func TestPodOfTheListenersNameTaken(t *testing.T) {
 		t.Fatalf("create listener: %v", err)
 	}
 
-	waitNotReady(t, h, l, autoscalinglistener.ReasonPodNameTaken)
+	waitNotReady(t, h, l, autoscalinglistener.NameTakenReason("Pod"))
 	left := &corev1.Pod{}
 	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(other), left); err != nil {
 		t.Fatalf("the other pod: %v", err)
@@ -265,7 +265,7 @@ func TestObjectsOfTheListenersNamesTaken(t *testing.T) {
 		}
 	}
 
-	waitNotReady(t, h, l, "SecretNameTaken")
+	waitNotReady(t, h, l, autoscalinglistener.NameTakenReason("Secret"))
 	gotSecret := &corev1.Secret{}
 	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(secret), gotSecret); err != nil {
 		t.Fatalf("the team's Secret: %v", err)
@@ -277,7 +277,7 @@ func TestObjectsOfTheListenersNamesTaken(t *testing.T) {
 		t.Fatalf("delete the team's Secret: %v", err)
 	}
 
-	waitNotReady(t, h, l, "RoleNameTaken")
+	waitNotReady(t, h, l, autoscalinglistener.NameTakenReason("Role"))
 	gotRole := &rbacv1.Role{}
 	if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(role), gotRole); err != nil {
 		t.Fatalf("the team's Role: %v", err)
