@@ -36,9 +36,9 @@ type RunnerJob struct {
 // patch on its one EphemeralRunnerSet and on ephemeralrunners/status of its
 // namespace, and nothing else: the listener never reads.
 type Kube interface {
-	// PatchReplicas merge-patches spec.replicas and spec.patchID of the
-	// listener's EphemeralRunnerSet.
-	PatchReplicas(ctx context.Context, replicas int, patchID int64) error
+	// PatchReplicas merge-patches spec.replicas, spec.patchID and
+	// spec.runningJobs of the listener's EphemeralRunnerSet.
+	PatchReplicas(ctx context.Context, t ScaleTarget) error
 	// PatchRunnerJob merge-patches the job, and that the runner (its id and
 	// name) runs, into the status of the EphemeralRunner named runnerName,
 	// in the set's namespace. A runner that does not exist gives an error for
@@ -79,20 +79,23 @@ func NewDynamicKube(cfg *rest.Config, namespace, setName string) (*DynamicKube, 
 	return &DynamicKube{client: c, namespace: namespace, setName: setName}, nil
 }
 
-// replicasPatch is spec.replicas and spec.patchID without omitempty: 0 is a
-// value the listener means to write.
+// ScaleTarget is what the listener writes into its EphemeralRunnerSet's
+// spec, each field without omitempty: 0 is a value the listener means to
+// write.
+type ScaleTarget struct {
+	Replicas    int   `json:"replicas"`
+	PatchID     int64 `json:"patchID"`
+	RunningJobs int   `json:"runningJobs"`
+}
+
+// replicasPatch puts a ScaleTarget under spec.
 type replicasPatch struct {
-	Spec struct {
-		Replicas int   `json:"replicas"`
-		PatchID  int64 `json:"patchID"`
-	} `json:"spec"`
+	Spec ScaleTarget `json:"spec"`
 }
 
 // PatchReplicas implements Kube.
-func (k *DynamicKube) PatchReplicas(ctx context.Context, replicas int, patchID int64) error {
-	var p replicasPatch
-	p.Spec.Replicas, p.Spec.PatchID = replicas, patchID
-	return k.patch(ctx, ephemeralRunnerSets, k.setName, p, errPatchReplicas)
+func (k *DynamicKube) PatchReplicas(ctx context.Context, t ScaleTarget) error {
+	return k.patch(ctx, ephemeralRunnerSets, k.setName, replicasPatch{Spec: t}, errPatchReplicas)
 }
 
 // runnerJobPatch uses the API type's own json names, so a renamed field

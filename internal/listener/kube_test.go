@@ -9,13 +9,11 @@ import (
 )
 
 // The patches are merge patches: what they hold is what they change. Zero
-// replicas and patchID must be written; empty job fields must not (they would
-// erase what the controller wrote).
+// replicas, patchID and runningJobs must be written; empty job fields must
+// not (they would erase what the controller wrote).
 func TestPatchBodies(t *testing.T) {
 	replicas := func(n int, id int64) any {
-		var p replicasPatch
-		p.Spec.Replicas, p.Spec.PatchID = n, id
-		return p
+		return replicasPatch{Spec: ScaleTarget{Replicas: n, PatchID: id}}
 	}
 	cases := map[string]struct {
 		reason string
@@ -25,12 +23,17 @@ func TestPatchBodies(t *testing.T) {
 		"Replicas": {
 			reason: "replicas and patchID go under spec",
 			patch:  replicas(5, 1795959310003),
-			want:   `{"spec":{"replicas":5,"patchID":1795959310003}}`,
+			want:   `{"spec":{"replicas":5,"patchID":1795959310003,"runningJobs":0}}`,
+		},
+		"RunningJobs": {
+			reason: "the running jobs of the statistics go with replicas",
+			patch:  replicasPatch{Spec: ScaleTarget{Replicas: 5, PatchID: 7, RunningJobs: 3}},
+			want:   `{"spec":{"replicas":5,"patchID":7,"runningJobs":3}}`,
 		},
 		"ZeroReplicas": {
-			reason: "scaling to zero with the full-reconcile patchID writes both zeros",
+			reason: "scaling to zero with the full-reconcile patchID writes the zeros",
 			patch:  replicas(0, 0),
-			want:   `{"spec":{"replicas":0,"patchID":0}}`,
+			want:   `{"spec":{"replicas":0,"patchID":0,"runningJobs":0}}`,
 		},
 		"RunnerJob": {
 			reason: "the runner and every job field under status, with the API's json names, and the runner running since the job started",

@@ -301,7 +301,7 @@ func (l *Listener) serve(ctx context.Context, sess SessionClient) error {
 
 	stats := sess.Session().Statistics
 	l.metrics.SetStatistics(stats)
-	if err := l.scaleTo(ctx, stats.TotalAssignedJobs, false); err != nil {
+	if err := l.scaleTo(ctx, jobCountsOf(stats), false); err != nil {
 		// Not fatal: the next batch retries.
 		l.log.Error(err, "Cannot scale from the session's statistics")
 	}
@@ -327,9 +327,9 @@ func (l *Listener) serve(ctx context.Context, sess SessionClient) error {
 			// poll): a fresh patchID makes the set look again, so a patch it
 			// answered with runners that have since exited cannot leave a job
 			// without one.
-			assigned := l.lastAssigned(stats)
-			renew := assigned > 0 && time.Since(l.patchedAt) >= l.o.PatchRenewal
-			if err := l.scaleTo(ctx, assigned, renew); err != nil {
+			jobs := jobCountsOf(stats)
+			renew := jobs.assigned > 0 && time.Since(l.patchedAt) >= l.o.PatchRenewal
+			if err := l.scaleTo(ctx, jobs, renew); err != nil {
 				l.log.Error(err, "Cannot scale", "retryIn", retry.next().String())
 				retry.wait(ctx)
 				continue
@@ -386,11 +386,16 @@ func pauseFor(ctx context.Context, d time.Duration) {
 	}
 }
 
-func (l *Listener) lastAssigned(s *scaleset.RunnerScaleSetStatistic) int {
+// jobCounts is what scaling reads of the service's statistics.
+type jobCounts struct {
+	assigned, running int
+}
+
+func jobCountsOf(s *scaleset.RunnerScaleSetStatistic) jobCounts {
 	if s == nil {
-		return 0
+		return jobCounts{}
 	}
-	return s.TotalAssignedJobs
+	return jobCounts{assigned: s.TotalAssignedJobs, running: s.TotalRunningJobs}
 }
 
 // handleAndDelete handles a message, and deletes it only when that worked.
@@ -453,7 +458,9 @@ func (l *Listener) handle(ctx context.Context, sess SessionClient, msg *scaleset
 	// target still counts, and the set creates a runner for each. A runner
 	// whose job is not recorded yet is still safe from scale-down: the
 	// service refuses to remove a busy runner.
-	if err := l.scaleTo(ctx, stats.TotalAssignedJobs+acquired, eventful); err != nil {
+	jobs := jobCountsOf(stats)
+	jobs.assigned += acquired
+	if err := l.scaleTo(ctx, jobs, eventful); err != nil {
 		return err
 	}
 	return l.recordJobsStarted(ctx, msg.JobStartedMessages)
@@ -575,21 +582,21 @@ func (l *Listener) recordJobStarted(ctx context.Context, m *scaleset.JobStarted)
 
 // scaleTo patches the EphemeralRunnerSet for assignedJobs, unless that would
 // change nothing.
-func (l *Listener) scaleTo(ctx context.Context, assignedJobs int, eventful bool) error {
+func (l *Listener) scaleTo(ctx context.Context, jobs jobCounts, eventful bool) error {
 	d := decideScale(l.scale, scaleInput{
 		minRunners: l.o.MinRunners, maxRunners: l.o.MaxRunners,
-		assignedJobs: assignedJobs, eventful: eventful,
+		assignedJobs: jobs.assigned, runningJobs: jobs.running, eventful: eventful,
 	})
 	l.metrics.SetDesiredRunners(d.replicas)
 	if !d.patch {
 		return nil
 	}
-	if err := l.o.Kube.PatchReplicas(ctx, d.replicas, d.patchID); err != nil {
+	if err := l.o.Kube.PatchReplicas(ctx, d.target()); err != nil {
 		return err
 	}
 	l.scale = l.scale.commit(d)
 	l.patchedAt = time.Now()
-	l.log.Info("Scaled", "replicas", d.replicas, "patchID", d.patchID, "assignedJobs", assignedJobs)
+	l.log.Info("Scaled", "replicas", d.replicas, "patchID", d.patchID, "assignedJobs", jobs.assigned, "runningJobs", d.runningJobs)
 	return nil
 }
 

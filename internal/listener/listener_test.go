@@ -204,15 +204,19 @@ type fakeKube struct {
 	jobs        map[string]RunnerJob
 }
 
-func (k *fakeKube) PatchReplicas(_ context.Context, replicas int, patchID int64) error {
+func (k *fakeKube) PatchReplicas(_ context.Context, t ScaleTarget) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	call := fmt.Sprintf("kube replicas=%d patchID=%d", t.Replicas, t.PatchID)
+	if t.RunningJobs != 0 {
+		call += fmt.Sprintf(" runningJobs=%d", t.RunningJobs)
+	}
 	if k.failReplicas > 0 {
 		k.failReplicas--
-		k.calls.add("kube replicas=%d patchID=%d: fails", replicas, patchID)
+		k.calls.add("%s: fails", call)
 		return errors.New("the API server is unavailable")
 	}
-	k.calls.add("kube replicas=%d patchID=%d", replicas, patchID)
+	k.calls.add("%s", call)
 	return nil
 }
 
@@ -688,6 +692,33 @@ func TestQuietPollsWithAssignedJobsRenewThePatch(t *testing.T) {
 	waitIdle(t, s)
 	stop()
 	want := []string{"kube replicas=2 patchID=101", "kube replicas=2 patchID=102", "kube replicas=2 patchID=103"}
+	if diff := cmp.Diff(want, c.matching("kube replicas")); diff != "" {
+		t.Errorf("replica patches: -want, +got:\n%s", diff)
+	}
+}
+
+// Every patch carries the running jobs of the statistics it was taken from:
+// the session's, a message's, and the last ones again on a renewal.
+func TestPatchesCarryTheRunningJobs(t *testing.T) {
+	c := &calls{}
+	stats := func(assigned, running int) scaleset.RunnerScaleSetStatistic {
+		return scaleset.RunnerScaleSetStatistic{TotalAssignedJobs: assigned, TotalRunningJobs: running}
+	}
+	s := newFakeSession(c, "s1", stats(3, 1),
+		message(1, stats(3, 3), batch{started: map[int64]string{11: "runner-a", 12: "runner-b"}}),
+		message(2, stats(2, 1), batch{completed: []int64{11}, started: map[int64]string{13: "runner-c"}}),
+	)
+	s.emptyPolls = 1
+	kube := &fakeKube{calls: c, knownRunners: map[string]bool{"runner-a": true, "runner-b": true, "runner-c": true}}
+	_, stop := running(t, Options{MinRunners: 0, MaxRunners: 5, PatchRenewal: time.Nanosecond, Sessions: &fakeOpener{calls: c, results: []any{s}}, Kube: kube})
+	waitIdle(t, s)
+	stop()
+	want := []string{
+		"kube replicas=3 patchID=101 runningJobs=1",
+		// Jobs that started at an unchanged count are no news (message 1).
+		"kube replicas=2 patchID=102 runningJobs=1",
+		"kube replicas=2 patchID=103 runningJobs=1",
+	}
 	if diff := cmp.Diff(want, c.matching("kube replicas")); diff != "" {
 		t.Errorf("replica patches: -want, +got:\n%s", diff)
 	}

@@ -31,6 +31,10 @@ type scaleState struct {
 type scaleInput struct {
 	minRunners, maxRunners int
 	assignedJobs           int
+	// runningJobs are the assigned jobs that run: the set keeps a slot for
+	// each whose runner exited before the next patch (the EphemeralRunnerSet
+	// API's spec.runningJobs says why).
+	runningJobs int
 	// eventful tells that the batch held JobCompleted messages: runners
 	// went, so the controller must look again even when the number stays
 	// the same (as ARC's listener, which counts completed jobs only).
@@ -41,6 +45,9 @@ type scaleInput struct {
 type scaleDecision struct {
 	replicas int
 	patchID  int64
+	// runningJobs goes out with a patch: it never keeps more slots than
+	// replicas.
+	runningJobs int
 	// patch is false for a no-op: the patch would tell the controller
 	// nothing it does not know.
 	patch bool
@@ -58,19 +65,28 @@ type scaleDecision struct {
 //
 // Unlike ARC, which patches after every poll, a patch identical to the last
 // one written, or one that would only raise the patchID without events or a
-// new replica count, is skipped.
+// new replica count, is skipped. A change of runningJobs alone is not news:
+// it falls only with a completion, which is, and a value that lags a rise
+// keeps fewer slots, never one a waiting job needs.
 func decideScale(st scaleState, in scaleInput) scaleDecision {
 	replicas := DesiredRunners(in.minRunners, in.maxRunners, in.assignedJobs)
+	d := scaleDecision{replicas: replicas, runningJobs: min(max(in.runningJobs, 0), replicas)}
 	unchanged := st.written && replicas == st.replicas
 	switch {
 	case unchanged && !in.eventful && replicas == in.minRunners:
 		// Idle at the floor: the full-reconcile patch, written once.
-		return scaleDecision{replicas: replicas, patchID: 0, patch: st.patchID != 0}
+		d.patchID, d.patch = 0, st.patchID != 0
 	case unchanged && !in.eventful:
-		return scaleDecision{replicas: replicas, patchID: st.patchID, patch: false}
+		d.patchID, d.patch = st.patchID, false
 	default:
-		return scaleDecision{replicas: replicas, patchID: nextPatchID(st.lastSeq), patch: true}
+		d.patchID, d.patch = nextPatchID(st.lastSeq), true
 	}
+	return d
+}
+
+// target is what the decision writes.
+func (d scaleDecision) target() ScaleTarget {
+	return ScaleTarget{Replicas: d.replicas, PatchID: d.patchID, RunningJobs: d.runningJobs}
 }
 
 // nextPatchID never returns 0, which means "reconcile everything", and never

@@ -107,6 +107,21 @@ func TestDecideScale(t *testing.T) {
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 7, lastSeq: math.MaxInt64}, in: bounds(2, true)},
 			want:   scaleDecision{replicas: 3, patchID: 1, patch: true},
 		},
+		"RunningJobsGoOut": {
+			reason: "the running jobs of the statistics go out with replicas, for the set to keep their slots",
+			args:   args{state: scaleState{written: true, replicas: 1, patchID: 42, lastSeq: 42}, in: scaleInput{minRunners: 1, maxRunners: 5, assignedJobs: 3, runningJobs: 2, eventful: true}},
+			want:   scaleDecision{replicas: 4, patchID: 43, runningJobs: 2, patch: true},
+		},
+		"RunningJobsNeverBeyondReplicas": {
+			reason: "jobs running beyond a lowered maxRunners keep no more slots than replicas",
+			args:   args{state: scaleState{written: true, replicas: 5, patchID: 43, lastSeq: 43}, in: scaleInput{minRunners: 0, maxRunners: 2, assignedJobs: 4, runningJobs: 4}},
+			want:   scaleDecision{replicas: 2, patchID: 44, runningJobs: 2, patch: true},
+		},
+		"RunningJobsAloneIsNoOp": {
+			reason: "jobs that started, at an unchanged count without a completion, are no news: the set has their runners",
+			args:   args{state: scaleState{written: true, replicas: 4, patchID: 43, lastSeq: 43}, in: scaleInput{minRunners: 1, maxRunners: 5, assignedJobs: 3, runningJobs: 3}},
+			want:   scaleDecision{replicas: 4, patchID: 43, runningJobs: 3, patch: false},
+		},
 		"ZeroMaxRunners": {
 			reason: "maxRunners 0 keeps replicas at 0 whatever is assigned",
 			args:   args{state: scaleState{lastSeq: 9}, in: scaleInput{minRunners: 0, maxRunners: 0, assignedJobs: 4}},

@@ -26,9 +26,9 @@ const DefaultMaxPodFailures = 5
 
 // EphemeralRunnerSetSpec is the desired state of an EphemeralRunnerSet.
 //
-// replicas and patchID belong to the scale set's listener: it patches them
-// with its own ServiceAccount, and nothing else should write them. A
-// composition that renders an EphemeralRunnerSet leaves both out, so
+// replicas, patchID and runningJobs belong to the scale set's listener: it
+// patches them with its own ServiceAccount, and nothing else should write
+// them. A composition that renders an EphemeralRunnerSet leaves them out, so
 // server-side apply never takes them from the listener.
 type EphemeralRunnerSetSpec struct {
 	// Replicas is how many runners the listener wants: minRunners plus the
@@ -46,6 +46,16 @@ type EphemeralRunnerSetSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	PatchID int64 `json:"patchID,omitempty"`
+
+	// RunningJobs is how many of the jobs counted in replicas were running
+	// on the set's runners when the listener took its statistics. A runner
+	// whose job ended after them may exit before the listener's next, lower
+	// replicas; the set keeps a slot for each such job (running jobs beyond
+	// the runners it still has) instead of replacing its runner with one
+	// that no job needs. Written only by the listener; 0 keeps no slot.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	RunningJobs int32 `json:"runningJobs,omitempty"`
 
 	// ScaleSet is the runner scale set this set's runners register with.
 	ScaleSet ScaleSetReference `json:"scaleSet"`

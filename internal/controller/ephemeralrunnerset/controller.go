@@ -108,11 +108,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	exited, err := r.exitedRunners(ctx, set)
+	pods, err := r.runnerPods(ctx, set)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	state := newRunnerState(runners, exited, r.expect.unseen(set.UID, runners, time.Now()))
+	state := newRunnerState(runners, pods, r.expect.unseen(set.UID, runners, time.Now()))
 
 	if !set.DeletionTimestamp.IsZero() {
 		return r.delete(ctx, log, set, state)
@@ -129,7 +129,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 
-	plan := planScale(set.Spec.Replicas, set.Spec.PatchID, state)
+	plan := planScale(set.Spec.Replicas, set.Spec.RunningJobs, set.Spec.PatchID, state)
 	if plan.create > 0 && r.targetMoved(ctx, log, set) {
 		// The listener patched the set since this view of it: its event
 		// brings the reconcile that answers the newer target.
@@ -137,7 +137,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	var scaleErr error
 	if plan.create > 0 {
-		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID, "unseen", state.unseenCreates)
+		log.Debug("Creating runners", "count", plan.create, "replicas", set.Spec.Replicas, "runningJobs", set.Spec.RunningJobs, "patchID", set.Spec.PatchID, "unseen", state.unseenCreates)
 		if err := r.createRunners(ctx, set, plan.create); err != nil {
 			scaleErr = fmt.Errorf("%s: %w", errCreateRunners, err)
 		}
@@ -205,20 +205,26 @@ func (r *Reconciler) ownedRunners(ctx context.Context, set *v1alpha1.EphemeralRu
 	return owned, nil
 }
 
-// exitedRunners tells, by runner name, which of the set's runner pods ended
-// well, by the runner controller's rule: from the cache it keeps of them.
-func (r *Reconciler) exitedRunners(ctx context.Context, set *v1alpha1.EphemeralRunnerSet) (func(string) bool, error) {
+// runnerPods tells, by runner name, what the cache shows of the set's
+// runner pods: whether one ended well, by the runner controller's rule, or
+// runs.
+func (r *Reconciler) runnerPods(ctx context.Context, set *v1alpha1.EphemeralRunnerSet) (func(string) podState, error) {
 	pods := &corev1.PodList{}
 	if err := r.kube.List(ctx, pods, client.InNamespace(set.Namespace), client.MatchingLabels{arcruntime.LabelEphemeralRunnerSet: set.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("%s: %w", errListPods, err)
 	}
-	exited := map[string]bool{}
+	states := map[string]podState{}
 	for i := range pods.Items {
-		if p := &pods.Items[i]; ephemeralrunner.PodSucceeded(p) {
-			exited[p.Labels[arcruntime.LabelEphemeralRunner]] = true
+		p := &pods.Items[i]
+		name := p.Labels[arcruntime.LabelEphemeralRunner]
+		switch {
+		case ephemeralrunner.PodSucceeded(p):
+			states[name] = podExited
+		case p.Status.Phase == corev1.PodRunning && states[name] != podExited:
+			states[name] = podRunning
 		}
 	}
-	return func(name string) bool { return exited[name] }, nil
+	return func(name string) podState { return states[name] }, nil
 }
 
 // createRunners creates n EphemeralRunners: first a small batch, so that a

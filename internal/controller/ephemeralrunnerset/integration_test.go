@@ -589,3 +589,82 @@ func TestNamesTakenAreShownAndLeftAlone(t *testing.T) {
 	}
 	assertNothingLeft(t, h)
 }
+
+// jitConfigEndpoint is the simulator's counter of runner registrations.
+const jitConfigEndpoint = "POST /_actions/{tenant}/_apis/runtime/runnerscalesets/{id}/generatejitconfig"
+
+// Three runners run three jobs; while they run, the listener writes a patch
+// the set answers with nothing to create (its replicas are the runners it
+// has). The runners exit when the jobs end, before any lower replicas. With
+// the jobs counted running in that patch the set keeps their slots: no new
+// runner, the set empties. Counted as nothing (ARC's rule), the first exits
+// are replaced by runners that no job needs.
+func TestRunnersOfJobsEndedSinceTheStatisticsAreNotReplaced(t *testing.T) {
+	cases := map[string]struct {
+		reason       string
+		runningJobs  int32
+		wantReplaced bool
+	}{
+		"JobsCountedRunning": {
+			reason:      "the set keeps a slot for each job the statistics count running whose runner exited",
+			runningJobs: 3,
+		},
+		"NoJobsCounted": {
+			reason:       "without running jobs in the patch an exit under an unanswered patch is replaced",
+			runningJobs:  0,
+			wantReplaced: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := runtimetest.Start(t, runtimetest.Options{})
+			ctx := t.Context()
+			set := h.CreateSet(t, "ended", 0)
+			h.Scale(t, set.Name, 3, 1)
+			jobs := h.SubmitJobs(t, 3, "6s")
+			wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+			defer cancel()
+			first := map[string]bool{}
+			for _, id := range jobs {
+				j, err := h.SimClient.WaitJob(wctx, id, simclient.JobStarted)
+				if err != nil {
+					t.Fatalf("job %d did not start: %v", id, err)
+				}
+				first[j.RunnerName] = true
+			}
+			h.ScaleRunning(t, set.Name, 3, tc.runningJobs, 2)
+			if _, err := h.SimClient.WaitJobs(wctx, simclient.JobCompleted, jobs...); err != nil {
+				t.Fatalf("jobs did not complete: %v", err)
+			}
+
+			newRunners := 0
+			testenv.Eventually(t, 60*time.Second, "the first runners gone, and the set empty or holding new runners", func(ctx context.Context) (bool, error) {
+				rs, err := h.Runners(ctx)
+				if err != nil {
+					return false, err
+				}
+				newRunners = 0
+				for _, r := range rs {
+					if first[r.Name] {
+						return check(false, "runner %s of a job still there", r.Name)
+					}
+					newRunners++
+				}
+				cur := &v1alpha1.EphemeralRunnerSet{}
+				if err := h.Kube.Get(ctx, client.ObjectKeyFromObject(set), cur); err != nil {
+					return false, err
+				}
+				st := cur.Status
+				return check(st.ObservedPatchID == 2 && int(st.CurrentReplicas) == newRunners && (newRunners > 0) == tc.wantReplaced,
+					"%d new runners, current %d, observed patch %d", newRunners, st.CurrentReplicas, st.ObservedPatchID)
+			})
+			if got, want := h.Sim.Counters().Calls(jitConfigEndpoint), int64(3+newRunners); got != want {
+				t.Errorf("%s\nJIT configs: got %d, want %d (3 and one per new runner)", tc.reason, got, want)
+			}
+
+			// Idle at the floor, the listener's full reconcile removes what is left.
+			h.Scale(t, set.Name, 0, 0)
+			assertNothingLeft(t, h)
+		})
+	}
+}

@@ -51,14 +51,36 @@ func beingDeleted() runnerOpt {
 	return func(r *v1alpha1.EphemeralRunner) { now := metav1.Now(); r.DeletionTimestamp = &now }
 }
 
+// podsOf tells the runners' pods by name; a runner not named has a pod that
+// runs.
+func podsOf(states map[string]podState) func(string) podState {
+	return func(name string) podState {
+		if st, ok := states[name]; ok {
+			return st
+		}
+		return podRunning
+	}
+}
+
+// exitedRunners tells that the pods of the named runners ended well.
+func exitedRunners(names ...string) func(string) podState {
+	states := map[string]podState{}
+	for _, n := range names {
+		states[n] = podExited
+	}
+	return podsOf(states)
+}
+
 func TestPlanScale(t *testing.T) {
 	cases := map[string]struct {
-		reason   string
-		replicas int32
-		patchID  int64
-		runners  []v1alpha1.EphemeralRunner
-		unseen   unseen
-		want     scalePlan
+		reason      string
+		replicas    int32
+		runningJobs int32
+		patchID     int64
+		runners     []v1alpha1.EphemeralRunner
+		pods        func(string) podState
+		unseen      unseen
+		want        scalePlan
 	}{
 		"ScaleUpFromZero": {
 			reason:   "a new patch with more replicas creates the missing runners",
@@ -138,6 +160,75 @@ func TestPlanScale(t *testing.T) {
 			unseen:  unseen{creates: 3, latestPatchID: 5},
 			want:    scalePlan{removeIdle: 2, actOnPatch: true},
 		},
+		"JobsEndedSinceStatisticsNotReplaced": {
+			reason:   "runners whose jobs the statistics still count running have exited: their slots wait for the listener's next replicas instead of new runners",
+			replicas: 3, runningJobs: 3, patchID: 4,
+			runners: []v1alpha1.EphemeralRunner{
+				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("b", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("c", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+			},
+			pods: exitedRunners("b", "c"),
+			want: scalePlan{actOnPatch: true},
+		},
+		"JobsEndedSinceStatisticsAndNewJobs": {
+			reason:   "jobs waiting for a runner still get theirs while the slots of jobs ended since the statistics are kept",
+			replicas: 5, runningJobs: 3, patchID: 4,
+			runners: []v1alpha1.EphemeralRunner{
+				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("b", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("c", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+			},
+			pods: exitedRunners("c"),
+			want: scalePlan{create: 2, actOnPatch: true},
+		},
+		"ExitsTheStatisticsCountedAreReplaced": {
+			reason:   "runners that exited after jobs the statistics no longer count are replaced at once: their slots belong to waiting jobs",
+			replicas: 3, runningJobs: 1, patchID: 4,
+			runners: []v1alpha1.EphemeralRunner{
+				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("b", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("c", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+			},
+			pods: exitedRunners("b", "c"),
+			want: scalePlan{create: 2, actOnPatch: true},
+		},
+		"StartingRunnersHideNoEndedJob": {
+			reason:   "runners whose pods have not started run no job: the jobs ended since the statistics keep their slots while the last jobs wait for those runners",
+			replicas: 5, runningJobs: 3, patchID: 4,
+			runners: []v1alpha1.EphemeralRunner{
+				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("b", v1alpha1.EphemeralRunnerPending, patchID("3")),
+				runner("c", v1alpha1.EphemeralRunnerPending, patchID("3")),
+				runner("d", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("e", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+			},
+			pods: podsOf(map[string]podState{"b": podStarting, "c": podStarting, "d": podExited, "e": podExited}),
+			want: scalePlan{actOnPatch: true},
+		},
+		"IdleRunnersKeepNoEndedSlot": {
+			reason:   "an idle runner (its pod runs, no job) could be the one whose job ended: the set keeps fewer slots, never more than jobs ended",
+			replicas: 4, runningJobs: 3, patchID: 4,
+			runners: []v1alpha1.EphemeralRunner{
+				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("b", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+				runner("c", v1alpha1.EphemeralRunnerPending, patchID("3")),
+				runner("d", v1alpha1.EphemeralRunnerRunning, patchID("3")),
+			},
+			pods: exitedRunners("d"),
+			want: scalePlan{create: 1, actOnPatch: true},
+		},
+		"FailedReplacedBesideEndedSlots": {
+			reason:   "a failed runner is still replaced under the current patch when slots are kept for jobs ended since the statistics",
+			replicas: 3, runningJobs: 2, patchID: 4,
+			runners: []v1alpha1.EphemeralRunner{
+				runner("a", v1alpha1.EphemeralRunnerRunning, patchID("4")),
+				runner("b", v1alpha1.EphemeralRunnerRunning, patchID("4")),
+				runner("c", v1alpha1.EphemeralRunnerFailed, patchID("4")),
+			},
+			pods: exitedRunners("b"),
+			want: scalePlan{create: 1},
+		},
 		"UnseenDeleteHoldsNoSlot": {
 			reason:   "a runner this controller deleted that the cache still lists as live holds no slot: it is replaced, not removed again",
 			replicas: 2, patchID: 2,
@@ -151,7 +242,7 @@ func TestPlanScale(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := planScale(tc.replicas, tc.patchID, newRunnerState(tc.runners, nil, tc.unseen))
+			got := planScale(tc.replicas, tc.runningJobs, tc.patchID, newRunnerState(tc.runners, tc.pods, tc.unseen))
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(scalePlan{})); diff != "" {
 				t.Errorf("%s\nplanScale(...): -want +got:\n%s", tc.reason, diff)
 			}
@@ -242,7 +333,7 @@ func TestIdleCandidates(t *testing.T) {
 }
 
 func TestCounts(t *testing.T) {
-	exited := func(name string) bool { return name == "g" || name == "h" }
+	pods := podsOf(map[string]podState{"a": podStarting, "g": podExited, "h": podExited})
 	s := newRunnerState([]v1alpha1.EphemeralRunner{
 		runner("a", ""), runner("b", v1alpha1.EphemeralRunnerPending), runner("c", v1alpha1.EphemeralRunnerRunning),
 		runner("d", v1alpha1.EphemeralRunnerFailed), runner("e", v1alpha1.EphemeralRunnerSucceeded),
@@ -251,12 +342,15 @@ func TestCounts(t *testing.T) {
 		runner("g", v1alpha1.EphemeralRunnerRunning, busy()), runner("h", v1alpha1.EphemeralRunnerPending),
 		// Deleted by the set; the cache does not show it yet.
 		runner("i", v1alpha1.EphemeralRunnerRunning),
-	}, exited, unseen{creates: 2, deleted: map[string]bool{"i": true}})
+	}, pods, unseen{creates: 2, deleted: map[string]bool{"i": true}})
 	want := counts{current: 9, pending: 4, running: 1, failed: 1}
 	if diff := cmp.Diff(want, s.counts(), cmp.AllowUnexported(counts{})); diff != "" {
 		t.Errorf("counts: -want +got:\n%s", diff)
 	}
 	if got := s.active(); got != 5 {
 		t.Errorf("active: %d runners hold a slot, want 5 (a, b, c and the two unseen): an exited or deleted runner holds none", got)
+	}
+	if s.podsRunning != 2 {
+		t.Errorf("podsRunning: %d, want 2 (b and c): a's pod has not started, the unseen have none, the others hold no slot", s.podsRunning)
 	}
 }

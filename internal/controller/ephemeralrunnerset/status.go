@@ -40,10 +40,10 @@ func routine(cur, next *v1alpha1.EphemeralRunnerSetStatus, listenerOnly bool) bo
 
 // specBeyondListener is a digest of the set's spec without the fields its
 // listener patches: two generations with the same digest differ only in
-// replicas and patchID.
+// replicas, patchID and runningJobs.
 func specBeyondListener(set *v1alpha1.EphemeralRunnerSet) string {
 	spec := set.Spec // a shallow copy: only its own two fields change
-	spec.Replicas, spec.PatchID = 0, 0
+	spec.Replicas, spec.PatchID, spec.RunningJobs = 0, 0, 0
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return ""

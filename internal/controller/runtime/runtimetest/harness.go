@@ -275,10 +275,18 @@ func (h *Harness) CreateSet(t *testing.T, name string, maxPodFailures int32) *v1
 // Scale patches replicas and patchID of a set, as the listener does.
 func (h *Harness) Scale(t *testing.T, name string, replicas int32, patchID int64) {
 	t.Helper()
+	h.ScaleRunning(t, name, replicas, 0, patchID)
+}
+
+// ScaleRunning patches replicas, runningJobs and patchID as the listener
+// does from statistics that count runningJobs jobs running.
+func (h *Harness) ScaleRunning(t *testing.T, name string, replicas, runningJobs int32, patchID int64) {
+	t.Helper()
 	set := &v1alpha1.EphemeralRunnerSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: h.Namespace}}
-	patch := []byte(`{"spec":{"replicas":` + arcruntime.FormatInt64(int64(replicas)) + `,"patchID":` + arcruntime.FormatInt64(patchID) + `}}`)
+	patch := []byte(`{"spec":{"replicas":` + arcruntime.FormatInt64(int64(replicas)) + `,"patchID":` + arcruntime.FormatInt64(patchID) +
+		`,"runningJobs":` + arcruntime.FormatInt64(int64(runningJobs)) + `}}`)
 	if err := h.Kube.Patch(t.Context(), set, client.RawPatch("application/merge-patch+json", patch)); err != nil {
-		t.Fatalf("scale %s to %d (patch %d): %v", name, replicas, patchID, err)
+		t.Fatalf("scale %s to %d (patch %d, %d jobs running): %v", name, replicas, patchID, runningJobs, err)
 	}
 }
 
