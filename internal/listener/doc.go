@@ -22,7 +22,9 @@
 //   - Replicas are min(minRunners + totalAssignedJobs, maxRunners), from the
 //     statistics of each message. The patchID follows ARC: a new id for every
 //     patch that carries news, 0 once an idle set sits at minRunners; patches
-//     that would say nothing new are skipped.
+//     that would say nothing new are skipped. Each patch also carries the
+//     statistics' totalRunningJobs (spec.runningJobs), so that the set does
+//     not replace runners whose jobs ended after them.
 //
 // Kubernetes is reached only through Kube: two merge patches, which the
 // listener's Role (patch on its EphemeralRunnerSet and on

@@ -89,8 +89,8 @@ type EphemeralRunnerSetSpec struct {
 // EphemeralRunnerSetStatus is the observed state of an EphemeralRunnerSet.
 type EphemeralRunnerSetStatus struct {
 	// ObservedGeneration is the generation of the spec the status describes.
-	// A generation that only the listener made (replicas, patchID) shows
-	// here within a second, with the counts.
+	// A generation that only the listener made (replicas, patchID,
+	// runningJobs) shows here within a second, with the counts.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 

@@ -16,9 +16,9 @@ import (
 // routineInterval is the least time between two writes of a set's status
 // whose change is routine: the counts, the Ready message, the patch answered,
 // Scaled and Scaling, and a new generation that only the listener's fields
-// (replicas, patchID) made. Written at every change, a set taking 5 jobs a
-// second wrote its status three times per job, and still about once per
-// patch of its listener after that (each a write of the whole set and, under
+// (replicas, patchID, runningJobs) made. Written at every change, a set
+// taking 5 jobs a second wrote its status three times per job, and still
+// about once per patch of its listener after that (each a write of the whole set and, under
 // Crossplane, a new composition of the composite that watches it); the gha_*
 // gauges still follow every reconcile.
 const routineInterval = time.Second
