@@ -140,6 +140,7 @@ type EphemeralRunnerSetStatus struct {
 // +kubebuilder:printcolumn:name="FAILED",type="integer",JSONPath=".status.failedEphemeralRunners"
 // +kubebuilder:printcolumn:name="SCALESET-ID",type="integer",JSONPath=".spec.scaleSet.id",priority=1
 // +kubebuilder:printcolumn:name="PATCH-ID",type="integer",JSONPath=".spec.patchID",priority=1
+// +kubebuilder:printcolumn:name="RUNNING-JOBS",type="integer",JSONPath=".spec.runningJobs",priority=1
 // +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:resource:scope=Namespaced,categories={github-arc}
 type EphemeralRunnerSet struct {
