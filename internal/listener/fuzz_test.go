@@ -17,23 +17,23 @@ func FuzzDecideScale(f *testing.F) {
 		}
 		st := scaleState{written: written, replicas: replicas, patchID: patchID, lastSeq: lastSeq}
 		d := decideScale(st, scaleInput{minRunners: minRunners, maxRunners: maxRunners, assignedJobs: assigned, eventful: eventful})
-		if d.replicas < 0 || d.replicas > maxRunners || d.replicas != DesiredRunners(minRunners, maxRunners, assigned) {
-			t.Fatalf("replicas %d outside the rule for min %d, max %d, assigned %d", d.replicas, minRunners, maxRunners, assigned)
+		if d.Replicas < 0 || d.Replicas > maxRunners || d.Replicas != DesiredRunners(minRunners, maxRunners, assigned) {
+			t.Fatalf("replicas %d outside the rule for min %d, max %d, assigned %d", d.Replicas, minRunners, maxRunners, assigned)
 		}
 		if !d.patch {
-			if !written || d.replicas != replicas {
-				t.Fatalf("skipped a patch that changes replicas %d -> %d (written %v)", replicas, d.replicas, written)
+			if !written || d.Replicas != replicas {
+				t.Fatalf("skipped a patch that changes replicas %d -> %d (written %v)", replicas, d.Replicas, written)
 			}
 			return
 		}
-		if d.patchID < 0 {
-			t.Fatalf("negative patchID %d", d.patchID)
+		if d.PatchID < 0 {
+			t.Fatalf("negative patchID %d", d.PatchID)
 		}
-		if d.patchID == 0 && (eventful || d.replicas != minRunners || !written) {
+		if d.PatchID == 0 && (eventful || d.Replicas != minRunners || !written) {
 			t.Fatalf("patchID 0 outside an idle set at minRunners: %+v, eventful %v", d, eventful)
 		}
-		if d.patchID != 0 && d.patchID == lastSeq {
-			t.Fatalf("patchID %d reused", d.patchID)
+		if d.PatchID != 0 && d.PatchID == lastSeq {
+			t.Fatalf("patchID %d reused", d.PatchID)
 		}
 	})
 }

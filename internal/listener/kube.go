@@ -93,9 +93,13 @@ type replicasPatch struct {
 	Spec ScaleTarget `json:"spec"`
 }
 
+// ReplicasPatch is the merge patch body PatchReplicas sends for t, for
+// tests that play the listener.
+func ReplicasPatch(t ScaleTarget) any { return replicasPatch{Spec: t} }
+
 // PatchReplicas implements Kube.
 func (k *DynamicKube) PatchReplicas(ctx context.Context, t ScaleTarget) error {
-	return k.patch(ctx, ephemeralRunnerSets, k.setName, replicasPatch{Spec: t}, errPatchReplicas)
+	return k.patch(ctx, ephemeralRunnerSets, k.setName, ReplicasPatch(t), errPatchReplicas)
 }
 
 // runnerJobPatch uses the API type's own json names, so a renamed field

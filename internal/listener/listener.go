@@ -587,16 +587,16 @@ func (l *Listener) scaleTo(ctx context.Context, jobs jobCounts, eventful bool) e
 		minRunners: l.o.MinRunners, maxRunners: l.o.MaxRunners,
 		assignedJobs: jobs.assigned, runningJobs: jobs.running, eventful: eventful,
 	})
-	l.metrics.SetDesiredRunners(d.replicas)
+	l.metrics.SetDesiredRunners(d.Replicas)
 	if !d.patch {
 		return nil
 	}
-	if err := l.o.Kube.PatchReplicas(ctx, d.target()); err != nil {
+	if err := l.o.Kube.PatchReplicas(ctx, d.ScaleTarget); err != nil {
 		return err
 	}
 	l.scale = l.scale.commit(d)
 	l.patchedAt = time.Now()
-	l.log.Info("Scaled", "replicas", d.replicas, "patchID", d.patchID, "assignedJobs", jobs.assigned, "runningJobs", d.runningJobs)
+	l.log.Info("Scaled", "replicas", d.Replicas, "patchID", d.PatchID, "assignedJobs", jobs.assigned, "runningJobs", d.RunningJobs)
 	return nil
 }
 

@@ -41,13 +41,10 @@ type scaleInput struct {
 	eventful bool
 }
 
-// scaleDecision is what to write: spec.replicas and spec.patchID, or nothing.
+// scaleDecision is what to write, or nothing. Its RunningJobs never keeps
+// more slots than Replicas.
 type scaleDecision struct {
-	replicas int
-	patchID  int64
-	// runningJobs goes out with a patch: it never keeps more slots than
-	// replicas.
-	runningJobs int
+	ScaleTarget
 	// patch is false for a no-op: the patch would tell the controller
 	// nothing it does not know.
 	patch bool
@@ -70,23 +67,18 @@ type scaleDecision struct {
 // keeps fewer slots, never one a waiting job needs.
 func decideScale(st scaleState, in scaleInput) scaleDecision {
 	replicas := DesiredRunners(in.minRunners, in.maxRunners, in.assignedJobs)
-	d := scaleDecision{replicas: replicas, runningJobs: min(max(in.runningJobs, 0), replicas)}
+	d := scaleDecision{ScaleTarget: ScaleTarget{Replicas: replicas, RunningJobs: min(max(in.runningJobs, 0), replicas)}}
 	unchanged := st.written && replicas == st.replicas
 	switch {
 	case unchanged && !in.eventful && replicas == in.minRunners:
 		// Idle at the floor: the full-reconcile patch, written once.
-		d.patchID, d.patch = 0, st.patchID != 0
+		d.PatchID, d.patch = 0, st.patchID != 0
 	case unchanged && !in.eventful:
-		d.patchID, d.patch = st.patchID, false
+		d.PatchID, d.patch = st.patchID, false
 	default:
-		d.patchID, d.patch = nextPatchID(st.lastSeq), true
+		d.PatchID, d.patch = nextPatchID(st.lastSeq), true
 	}
 	return d
-}
-
-// target is what the decision writes.
-func (d scaleDecision) target() ScaleTarget {
-	return ScaleTarget{Replicas: d.replicas, PatchID: d.patchID, RunningJobs: d.runningJobs}
 }
 
 // nextPatchID never returns 0, which means "reconcile everything", and never
@@ -100,9 +92,9 @@ func nextPatchID(last int64) int64 {
 
 // commit records a decision the API server accepted.
 func (st scaleState) commit(d scaleDecision) scaleState {
-	st.written, st.replicas, st.patchID = true, d.replicas, d.patchID
-	if d.patchID != 0 {
-		st.lastSeq = d.patchID
+	st.written, st.replicas, st.patchID = true, d.Replicas, d.PatchID
+	if d.PatchID != 0 {
+		st.lastSeq = d.PatchID
 	}
 	return st
 }

@@ -50,82 +50,82 @@ func TestDecideScale(t *testing.T) {
 		"FirstPatchOfSession": {
 			reason: "a session's first batch is always written, with the next patchID, even at the floor",
 			args:   args{state: scaleState{lastSeq: 41}, in: bounds(0, false)},
-			want:   scaleDecision{replicas: 1, patchID: 42, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 1, PatchID: 42}, patch: true},
 		},
 		"ScaleUp": {
 			reason: "more assigned jobs raise replicas under a new patchID",
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 42, lastSeq: 42}, in: bounds(3, true)},
-			want:   scaleDecision{replicas: 4, patchID: 43, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 4, PatchID: 43}, patch: true},
 		},
 		"ScaleUpWithoutEvents": {
 			reason: "statistics alone (no started or completed job) still raise replicas",
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 42, lastSeq: 42}, in: bounds(2, false)},
-			want:   scaleDecision{replicas: 3, patchID: 43, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 3, PatchID: 43}, patch: true},
 		},
 		"CappedAtMax": {
 			reason: "maxRunners caps replicas",
 			args:   args{state: scaleState{written: true, replicas: 4, patchID: 43, lastSeq: 43}, in: bounds(50, true)},
-			want:   scaleDecision{replicas: 5, patchID: 44, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 5, PatchID: 44}, patch: true},
 		},
 		"SameCountWithEvents": {
 			reason: "a job that finished while another was assigned keeps the count, but the exited runner must be replaced: new patchID",
 			args:   args{state: scaleState{written: true, replicas: 3, patchID: 44, lastSeq: 44}, in: bounds(2, true)},
-			want:   scaleDecision{replicas: 3, patchID: 45, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 3, PatchID: 45}, patch: true},
 		},
 		"SameCountWithoutEventsIsNoOp": {
 			reason: "nothing happened and the count stands: the patch would say nothing new",
 			args:   args{state: scaleState{written: true, replicas: 3, patchID: 44, lastSeq: 44}, in: bounds(2, false)},
-			want:   scaleDecision{replicas: 3, patchID: 44, patch: false},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 3, PatchID: 44}, patch: false},
 		},
 		"ScaleDownToFloor": {
 			reason: "the last job completed: back to minRunners under a new patchID",
 			args:   args{state: scaleState{written: true, replicas: 2, patchID: 45, lastSeq: 45}, in: bounds(0, true)},
-			want:   scaleDecision{replicas: 1, patchID: 46, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 1, PatchID: 46}, patch: true},
 		},
 		"IdleAtFloorResets": {
 			reason: "idle at the floor with nothing happening: patchID 0 lets the controller reconcile the whole set",
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 46, lastSeq: 46}, in: bounds(0, false)},
-			want:   scaleDecision{replicas: 1, patchID: 0, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 1, PatchID: 0}, patch: true},
 		},
 		"IdleAtFloorAgainIsNoOp": {
 			reason: "the full-reconcile patch is written once, not after every poll",
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 0, lastSeq: 46}, in: bounds(0, false)},
-			want:   scaleDecision{replicas: 1, patchID: 0, patch: false},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 1, PatchID: 0}, patch: false},
 		},
 		"AfterResetSequenceContinues": {
 			reason: "after a 0 the next patch continues the sequence, never reusing an id",
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 0, lastSeq: 46}, in: bounds(1, true)},
-			want:   scaleDecision{replicas: 2, patchID: 47, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 2, PatchID: 47}, patch: true},
 		},
 		"EventsAtFloor": {
 			reason: "events at the floor (a job canceled before a runner took it) get a new patchID, not 0",
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 0, lastSeq: 47}, in: bounds(0, true)},
-			want:   scaleDecision{replicas: 1, patchID: 48, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 1, PatchID: 48}, patch: true},
 		},
 		"SequenceWraps": {
 			reason: "the sequence wraps to 1, never to 0 or a negative id",
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 7, lastSeq: math.MaxInt64}, in: bounds(2, true)},
-			want:   scaleDecision{replicas: 3, patchID: 1, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 3, PatchID: 1}, patch: true},
 		},
 		"RunningJobsGoOut": {
 			reason: "the running jobs of the statistics go out with replicas, for the set to keep their slots",
 			args:   args{state: scaleState{written: true, replicas: 1, patchID: 42, lastSeq: 42}, in: scaleInput{minRunners: 1, maxRunners: 5, assignedJobs: 3, runningJobs: 2, eventful: true}},
-			want:   scaleDecision{replicas: 4, patchID: 43, runningJobs: 2, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 4, PatchID: 43, RunningJobs: 2}, patch: true},
 		},
 		"RunningJobsNeverBeyondReplicas": {
 			reason: "jobs running beyond a lowered maxRunners keep no more slots than replicas",
 			args:   args{state: scaleState{written: true, replicas: 5, patchID: 43, lastSeq: 43}, in: scaleInput{minRunners: 0, maxRunners: 2, assignedJobs: 4, runningJobs: 4}},
-			want:   scaleDecision{replicas: 2, patchID: 44, runningJobs: 2, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 2, PatchID: 44, RunningJobs: 2}, patch: true},
 		},
 		"RunningJobsAloneIsNoOp": {
 			reason: "jobs that started, at an unchanged count without a completion, are no news: the set has their runners",
 			args:   args{state: scaleState{written: true, replicas: 4, patchID: 43, lastSeq: 43}, in: scaleInput{minRunners: 1, maxRunners: 5, assignedJobs: 3, runningJobs: 3}},
-			want:   scaleDecision{replicas: 4, patchID: 43, runningJobs: 3, patch: false},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 4, PatchID: 43, RunningJobs: 3}, patch: false},
 		},
 		"ZeroMaxRunners": {
 			reason: "maxRunners 0 keeps replicas at 0 whatever is assigned",
 			args:   args{state: scaleState{lastSeq: 9}, in: scaleInput{minRunners: 0, maxRunners: 0, assignedJobs: 4}},
-			want:   scaleDecision{replicas: 0, patchID: 10, patch: true},
+			want:   scaleDecision{ScaleTarget: ScaleTarget{Replicas: 0, PatchID: 10}, patch: true},
 		},
 	}
 	for name, tc := range cases {
@@ -168,7 +168,7 @@ func TestDecideScaleSequence(t *testing.T) {
 	for _, b := range batches {
 		d := decideScale(st, scaleInput{minRunners: 2, maxRunners: 10, assignedJobs: b.assigned, eventful: b.eventful})
 		if d.patch {
-			got = append(got, patch{d.replicas, d.patchID})
+			got = append(got, patch{d.Replicas, d.PatchID})
 			st = st.commit(d)
 		}
 	}

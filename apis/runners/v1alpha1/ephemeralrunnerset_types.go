@@ -51,7 +51,7 @@ type EphemeralRunnerSetSpec struct {
 	// on the set's runners when the listener took its statistics. A runner
 	// whose job ended after them may exit before the listener's next, lower
 	// replicas; the set keeps a slot for each such job (running jobs beyond
-	// the runners it still has) instead of replacing its runner with one
+	// its runners whose pods run) instead of replacing its runner with one
 	// that no job needs. Written only by the listener; 0 keeps no slot.
 	// +kubebuilder:validation:Minimum=0
 	// +optional

@@ -51,7 +51,6 @@ const (
 // says it exited (pods tells by the runner's name): in a burst its runner
 // controller may take seconds to finish it, and counting it meanwhile left
 // jobs without a runner (each patch is answered once, by the runners it sees).
-// Without pods every pending and running runner counts as one whose pod runs.
 func newRunnerState(runners []v1alpha1.EphemeralRunner, pods func(name string) podState, u unseen) runnerState {
 	s := runnerState{unseenCreates: u.creates, latestPatchID: u.latestPatchID}
 	for i := range runners {
@@ -63,10 +62,7 @@ func newRunnerState(runners []v1alpha1.EphemeralRunner, pods func(name string) p
 			s.deleting = append(s.deleting, r)
 			continue
 		}
-		pod := podRunning
-		if pods != nil {
-			pod = pods(r.Name)
-		}
+		pod := pods(r.Name)
 		switch phase := r.Status.Phase; {
 		case (phase == v1alpha1.EphemeralRunnerPending || phase == v1alpha1.EphemeralRunnerRunning) && pod == podExited:
 			s.exited = append(s.exited, r)

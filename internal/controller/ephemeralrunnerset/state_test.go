@@ -242,7 +242,11 @@ func TestPlanScale(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := planScale(tc.replicas, tc.runningJobs, tc.patchID, newRunnerState(tc.runners, tc.pods, tc.unseen))
+			pods := tc.pods
+			if pods == nil {
+				pods = podsOf(nil)
+			}
+			got := planScale(tc.replicas, tc.runningJobs, tc.patchID, newRunnerState(tc.runners, pods, tc.unseen))
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(scalePlan{})); diff != "" {
 				t.Errorf("%s\nplanScale(...): -want +got:\n%s", tc.reason, diff)
 			}
@@ -320,7 +324,7 @@ func TestIdleCandidates(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			candidates, settles := idleCandidates(newRunnerState(tc.args.runners, nil, unseen{}), tc.args.settledBefore, tc.args.fullReconcile)
+			candidates, settles := idleCandidates(newRunnerState(tc.args.runners, podsOf(nil), unseen{}), tc.args.settledBefore, tc.args.fullReconcile)
 			got := want{settles: settles}
 			for _, r := range candidates {
 				got.names = append(got.names, r.Name)

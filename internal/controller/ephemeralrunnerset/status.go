@@ -18,9 +18,9 @@ import (
 // Scaled and Scaling, and a new generation that only the listener's fields
 // (replicas, patchID, runningJobs) made. Written at every change, a set
 // taking 5 jobs a second wrote its status three times per job, and still
-// about once per patch of its listener after that (each a write of the whole set and, under
-// Crossplane, a new composition of the composite that watches it); the gha_*
-// gauges still follow every reconcile.
+// about once per patch of its listener after that (each a write of the whole
+// set and, under Crossplane, a new composition of the composite that watches
+// it); the gha_* gauges still follow every reconcile.
 const routineInterval = time.Second
 
 // routine tells whether the change from cur to next can wait routineInterval:
@@ -42,7 +42,7 @@ func routine(cur, next *v1alpha1.EphemeralRunnerSetStatus, listenerOnly bool) bo
 // listener patches: two generations with the same digest differ only in
 // replicas, patchID and runningJobs.
 func specBeyondListener(set *v1alpha1.EphemeralRunnerSet) string {
-	spec := set.Spec // a shallow copy: only its own two fields change
+	spec := set.Spec // a shallow copy: only its own scalar fields change
 	spec.Replicas, spec.PatchID, spec.RunningJobs = 0, 0, 0
 	b, err := json.Marshal(spec)
 	if err != nil {

@@ -143,8 +143,8 @@ func TestRoutineChangesWaitForTheInterval(t *testing.T) {
 	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(set), cur); err != nil {
 		t.Fatal(err)
 	}
-	oneRunning := newRunnerState([]v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerPending), runner("b", v1alpha1.EphemeralRunnerRunning)}, nil, unseen{})
-	twoRunning := newRunnerState([]v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning), runner("b", v1alpha1.EphemeralRunnerRunning)}, nil, unseen{})
+	oneRunning := newRunnerState([]v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerPending), runner("b", v1alpha1.EphemeralRunnerRunning)}, podsOf(nil), unseen{})
+	twoRunning := newRunnerState([]v1alpha1.EphemeralRunner{runner("a", v1alpha1.EphemeralRunnerRunning), runner("b", v1alpha1.EphemeralRunnerRunning)}, podsOf(nil), unseen{})
 
 	type step struct {
 		at    time.Duration

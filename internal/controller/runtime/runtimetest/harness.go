@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"strconv"
@@ -40,6 +41,7 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunner"
 	"github.com/arc-crossplane/provider-github-arc/internal/controller/ephemeralrunnerset"
 	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
+	"github.com/arc-crossplane/provider-github-arc/internal/listener"
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator"
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator/simclient"
 )
@@ -278,13 +280,15 @@ func (h *Harness) Scale(t *testing.T, name string, replicas int32, patchID int64
 	h.ScaleRunning(t, name, replicas, 0, patchID)
 }
 
-// ScaleRunning patches replicas, runningJobs and patchID as the listener
-// does from statistics that count runningJobs jobs running.
+// ScaleRunning patches replicas, runningJobs and patchID with the listener's
+// own patch body, as from statistics that count runningJobs jobs running.
 func (h *Harness) ScaleRunning(t *testing.T, name string, replicas, runningJobs int32, patchID int64) {
 	t.Helper()
 	set := &v1alpha1.EphemeralRunnerSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: h.Namespace}}
-	patch := []byte(`{"spec":{"replicas":` + arcruntime.FormatInt64(int64(replicas)) + `,"patchID":` + arcruntime.FormatInt64(patchID) +
-		`,"runningJobs":` + arcruntime.FormatInt64(int64(runningJobs)) + `}}`)
+	patch, err := json.Marshal(listener.ReplicasPatch(listener.ScaleTarget{Replicas: int(replicas), PatchID: patchID, RunningJobs: int(runningJobs)}))
+	if err != nil {
+		t.Fatalf("scale patch: %v", err)
+	}
 	if err := h.Kube.Patch(t.Context(), set, client.RawPatch("application/merge-patch+json", patch)); err != nil {
 		t.Fatalf("scale %s to %d (patch %d, %d jobs running): %v", name, replicas, patchID, runningJobs, err)
 	}
