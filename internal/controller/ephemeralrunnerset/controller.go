@@ -145,7 +145,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	var result ctrl.Result
 	if plan.removeIdle > 0 && scaleErr == nil {
 		candidates, settles := idleCandidates(state, time.Now().Add(-arcruntime.IdleGrace), set.Spec.PatchID == 0)
-		log.Debug("Removing idle runners", "count", plan.removeIdle, "candidates", len(candidates), "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
+		if len(candidates) > 0 {
+			// Runners over the target while none is idle long enough are
+			// the rule while jobs end (their runners exit by themselves): a
+			// line per reconcile would say nothing was removed.
+			log.Debug("Removing idle runners", "count", min(plan.removeIdle, len(candidates)), "over", plan.removeIdle, "candidates", len(candidates), "replicas", set.Spec.Replicas, "patchID", set.Spec.PatchID)
+		}
 		removed, err := r.removeIdle(ctx, set, candidates, plan.removeIdle)
 		if err != nil {
 			scaleErr = fmt.Errorf("%s: %w", errScaleDown, err)
