@@ -101,8 +101,9 @@ func NewConnector[T resource.ModernManaged](kube client.Reader, usage resource.M
 }
 
 // Connect implements managed.TypedExternalConnector. The configuration and its
-// Secret are read on every connect, from the manager's cache: a rotated
-// credential is used from the next reconcile on, without a watch.
+// Secret are read on every connect, the configuration from the manager's
+// cache, the Secret past it (arcruntime.RecentReadTTL): a rotated credential
+// is used within seconds, without a watch.
 func (c *Connector[T]) Connect(ctx context.Context, mg T) (managed.TypedExternalClient[T], error) {
 	if err := c.usage.Track(ctx, mg); err != nil {
 		return nil, fmt.Errorf("%s: %w", errTrackUsage, err)

@@ -119,16 +119,17 @@ type Reconciler struct {
 	// client reads a Secret the cache lacks past it (it holds only the
 	// provider's), and every new runner's lookup misses.
 	cache client.Reader
-	// live reads from the API server, past the cache: a JIT config Secret
-	// this process created a moment ago may not be in the cache yet, and
-	// registering again would remove the registration its pod runs with.
+	// live reads from the API server, past the cache: what holds a name a
+	// create found taken.
 	live client.Reader
-	// wroteSecret holds the uids of the runners whose JIT config Secret
-	// this process created, so that only their cache misses are read live:
-	// every new runner misses once, and a live read each would add a request
-	// per runner to a burst. After a restart the cache starts with every
-	// Secret written before.
-	wroteSecret arcruntime.UIDSet
+	// unseenSecrets holds the JIT config Secrets this process wrote that
+	// the cache has not shown yet, by runner uid: registering again would
+	// remove the registration their pods run with. The create said they
+	// exist; read from the API server instead, at every reconcile until the
+	// cache caught up, they were about one read more per runner in a
+	// fan-out. After a restart the cache starts with every Secret written
+	// before.
+	unseenSecrets unseenSecrets
 	// deletedSelf holds the uids of the runners this process deleted: a
 	// finished runner's next reconcile most often still shows it undeleted
 	// (its pod's deletion arrives first, or neither), and finishing it
@@ -505,7 +506,7 @@ func (r *Reconciler) ensureRegistration(ctx context.Context, log logging.Logger,
 		}
 		return "", nil, ctrl.Result{RequeueAfter: podCreateRefusedRetry}, r.setStatus(ctx, er, nameTaken(ReasonSecretNameTaken, "Secret", secret.Name))
 	}
-	r.wroteSecret.Add(er.UID)
+	r.unseenSecrets.add(er.UID, secret)
 	log.Debug("Registered runner", "runnerId", jit.Runner.ID, "runnerName", jit.Runner.Name)
 	return name, &registration{id: int64(jit.Runner.ID), name: jit.Runner.Name, secretName: name, fresh: true}, ctrl.Result{}, nil
 }
@@ -537,18 +538,19 @@ func (r *Reconciler) createJITSecret(ctx context.Context, er *v1alpha1.Ephemeral
 // jitSecret is the runner's JIT config Secret, nil when there is none.
 func (r *Reconciler) jitSecret(ctx context.Context, er *v1alpha1.EphemeralRunner) (*corev1.Secret, error) {
 	secret := &corev1.Secret{}
-	key := types.NamespacedName{Namespace: er.Namespace, Name: er.Name}
-	err := r.cache.Get(ctx, key, secret)
-	if r.wroteSecret.Has(er.UID) && kerrors.IsNotFound(err) {
-		err = r.live.Get(ctx, key, secret)
-	}
+	err := r.cache.Get(ctx, types.NamespacedName{Namespace: er.Namespace, Name: er.Name}, secret)
 	switch {
-	case kerrors.IsNotFound(err):
-		return nil, nil
-	case err != nil:
+	case err == nil:
+		// From now on the cache tells, its deletion included.
+		r.unseenSecrets.seen(er.UID)
+		return secret, nil
+	case !kerrors.IsNotFound(err):
 		return nil, fmt.Errorf("%s: %w", errGetSecret, err)
 	}
-	return secret, nil
+	if written, ok := r.unseenSecrets.get(er.UID); ok {
+		return written, nil
+	}
+	return nil, nil
 }
 
 // registrationIn is the registration a runner's JIT config Secret holds.
@@ -784,7 +786,7 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 // forget drops what this process remembers of the runner of uid.
 func (r *Reconciler) forget(uid types.UID) {
 	arcruntime.ForgetRunner(uid)
-	r.wroteSecret.Delete(uid)
+	r.unseenSecrets.seen(uid)
 	r.deletedSelf.Delete(uid)
 	r.recorded.Delete(uid)
 	r.finalized.Delete(uid)

@@ -399,17 +399,24 @@ func TestRegistrationRecordedOnce(t *testing.T) {
 }
 
 // A JIT config Secret the cache does not show yet, written by the reconcile
-// before, is read from the API server: registering again would remove the
+// before, is taken as written: registering again would remove the
 // registration its pod runs with (seen in a burst: three runners exited
-// without a job, their jobs waited for runners that never came).
+// without a job, their jobs waited for runners that never came), and reading
+// it from the API server at each reconcile until the cache caught up was
+// about a read more per runner.
 func TestRegistrationNotYetInTheCacheIsNotMadeAgain(t *testing.T) {
 	er := newRunner()
 	er.UID = "uid-cache-lags"
 	fa := &fakeActions{}
-	var cacheMisses int
+	var cacheMisses, liveSecretReads int
 	r, kube := newFixture(t, fa, er)
-	// The cache never shows the runner's Secret; live reads see it.
-	r.live = kube
+	// The cache never shows the runner's Secret.
+	r.live = interceptor.NewClient(kube.(client.WithWatch), interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		if _, ok := obj.(*corev1.Secret); ok {
+			liveSecretReads++
+		}
+		return c.Get(ctx, key, obj, opts...)
+	}})
 	r.cache = interceptor.NewClient(kube.(client.WithWatch), interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 		if _, ok := obj.(*corev1.Secret); ok && key.Name == "r-1" {
 			cacheMisses++
@@ -428,6 +435,50 @@ func TestRegistrationNotYetInTheCacheIsNotMadeAgain(t *testing.T) {
 	}
 	if cacheMisses != 2 {
 		t.Errorf("cache misses %d, want 2: the test must hide the Secret from both reconciles", cacheMisses)
+	}
+	if liveSecretReads != 0 {
+		t.Errorf("Secret reads past the cache %d, want 0: the Secret written is known", liveSecretReads)
+	}
+}
+
+// Once the cache shows a runner's JIT config Secret, it alone tells whether
+// the Secret exists: a Secret deleted since is not taken from what this
+// process wrote.
+func TestJITSecretSeenInTheCacheIsForgotten(t *testing.T) {
+	er := newRunner()
+	er.UID = "uid-seen"
+	r, kube := newFixture(t, &fakeActions{}, er)
+	written := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: er.Name, Namespace: er.Namespace}, Data: map[string][]byte{"k": []byte("v")}}
+	r.unseenSecrets.add(er.UID, written)
+
+	cases := []struct {
+		reason   string
+		inCache  bool
+		wantData map[string][]byte // nil: no Secret
+	}{
+		{reason: "not in the cache yet: the one written", wantData: written.Data},
+		{reason: "in the cache: the cache's", inCache: true, wantData: written.Data},
+		{reason: "deleted since the cache showed it: none"},
+	}
+	for _, step := range cases {
+		if step.inCache {
+			if err := kube.Create(t.Context(), written.DeepCopy()); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := kube.Delete(t.Context(), written.DeepCopy()); err != nil && !kerrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+		got, err := r.jitSecret(t.Context(), er)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotData map[string][]byte
+		if got != nil {
+			gotData = got.Data
+		}
+		if diff := cmp.Diff(step.wantData, gotData); diff != "" {
+			t.Errorf("%s: -want +got:\n%s", step.reason, diff)
+		}
 	}
 }
 

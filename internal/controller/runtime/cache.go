@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,8 +24,10 @@ import (
 // large ones): cached whole, they made the provider's memory and its share of
 // the API server's watch traffic grow with every workload of the cluster
 // rather than with its runners. The Secrets and ConfigMaps the provider reads
-// but did not create are few and rarely read: the credentials and CA bundles
-// provider configurations name, and managed resources' connection Secrets.
+// but did not create are few: the credentials and CA bundles provider
+// configurations name, and managed resources' connection Secrets. Read past
+// the cache, one stands for RecentReadTTL: every runner's registration reads
+// its credentials.
 // A pod of a runner's or listener's name that the provider did not create is
 // not in the cache either: the controllers learn of it when they cannot
 // create theirs, and read it past the cache.
@@ -58,14 +61,15 @@ func newClient(config *rest.Config, options client.Options) (client.Client, erro
 	if err != nil {
 		return nil, err
 	}
-	return &pastTheCache{Client: cached, live: live}, nil
+	return &pastTheCache{Client: cached, live: live, recent: newRecentReads(RecentReadTTL, time.Now)}, nil
 }
 
 // pastTheCache reads a Secret or ConfigMap the cache does not hold from the
-// API server.
+// API server, or from what it read there within RecentReadTTL.
 type pastTheCache struct {
 	client.Client
-	live client.Reader
+	live   client.Reader
+	recent *recentReads
 }
 
 // Get implements client.Reader.
@@ -76,7 +80,10 @@ func (c *pastTheCache) Get(ctx context.Context, key client.ObjectKey, obj client
 	}
 	switch obj.(type) {
 	case *corev1.Secret, *corev1.ConfigMap:
-		return c.live.Get(ctx, key, obj, opts...)
+		if len(opts) > 0 {
+			return c.live.Get(ctx, key, obj, opts...)
+		}
+		return c.recent.get(ctx, c.live, key, obj)
 	}
 	return err
 }

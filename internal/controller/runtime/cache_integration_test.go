@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -87,4 +88,46 @@ func TestManagerCachesOnlyWhatTheProviderCreated(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("found [in the cache, through the client]: -want +got:\n%s", diff)
 	}
+}
+
+// On the real API server, a credentials Secret the manager's client read past
+// the cache is read again once RecentReadTTL is over: a rotated credential
+// reaches the next reconciles within seconds.
+func TestRotatedCredentialsAreReadAgain(t *testing.T) {
+	env := testenv.Get(t)
+	ns := env.Namespace(t)
+	ctx := t.Context()
+	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "creds", Namespace: ns}, Data: map[string][]byte{"token": []byte("old")}}
+	if err := env.Client.Create(ctx, creds); err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := ctrl.NewManager(env.Config, arcruntime.ManagerOptions(ctrl.Options{
+		Scheme:                 env.Scheme,
+		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = mgr.Start(ctx) }()
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		t.Fatal("cache not synced")
+	}
+	token := func(ctx context.Context) (string, error) {
+		got := &corev1.Secret{}
+		err := mgr.GetClient().Get(ctx, client.ObjectKeyFromObject(creds), got)
+		return string(got.Data["token"]), err
+	}
+	if got, err := token(ctx); err != nil || got != "old" {
+		t.Fatalf("token %q (%v), want old", got, err)
+	}
+	creds.Data["token"] = []byte("new")
+	if err := env.Client.Update(ctx, creds); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 3*arcruntime.RecentReadTTL, "the rotated token read", func(ctx context.Context) (bool, error) {
+		got, err := token(ctx)
+		return got == "new", err
+	})
 }

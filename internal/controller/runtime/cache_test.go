@@ -84,14 +84,16 @@ func TestPastTheCache(t *testing.T) {
 		reason string
 		obj    client.Object
 		name   string
+		reads  int // 1 when zero
 		// want: whether it was found, and how many reads reached the API server.
 		wantFound     bool
 		wantLiveReads int
 	}{
 		"InTheCache":       {reason: "a Secret the cache holds is read from it", obj: &corev1.Secret{}, name: "jit", wantFound: true},
 		"SecretNotCached":  {reason: "a Secret the cache lacks is read past it", obj: &corev1.Secret{}, name: "creds", wantFound: true, wantLiveReads: 1},
+		"ReadAgainAtOnce":  {reason: "a Secret read past the cache a moment ago is not read again", obj: &corev1.Secret{}, name: "creds", reads: 3, wantFound: true, wantLiveReads: 1},
 		"ConfigMap":        {reason: "a ConfigMap the cache lacks is read past it", obj: &corev1.ConfigMap{}, name: "ca", wantFound: true, wantLiveReads: 1},
-		"NowhereSecret":    {reason: "a Secret that does not exist is not found", obj: &corev1.Secret{}, name: "none", wantLiveReads: 1},
+		"NowhereSecret":    {reason: "a Secret that does not exist is not found, and looked for each time", obj: &corev1.Secret{}, name: "none", reads: 2, wantLiveReads: 2},
 		"PodNotReadAround": {reason: "a pod the cache lacks is not found: its controller reads past the cache itself", obj: &corev1.Pod{}, name: "other"},
 	}
 	for name, tc := range cases {
@@ -103,10 +105,14 @@ func TestPastTheCache(t *testing.T) {
 					return c.Get(ctx, key, obj, opts...)
 				},
 			}).Build()
-			c := &pastTheCache{Client: fake.NewClientBuilder().WithObjects(ours.DeepCopy()).Build(), live: live}
-			err := c.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: tc.name}, tc.obj)
-			if err != nil && !kerrors.IsNotFound(err) {
-				t.Fatal(err)
+			now := time.Now()
+			c := &pastTheCache{Client: fake.NewClientBuilder().WithObjects(ours.DeepCopy()).Build(), live: live, recent: newRecentReads(RecentReadTTL, func() time.Time { return now })}
+			var err error
+			for range max(tc.reads, 1) {
+				err = c.Get(t.Context(), client.ObjectKey{Namespace: "ns", Name: tc.name}, tc.obj)
+				if err != nil && !kerrors.IsNotFound(err) {
+					t.Fatal(err)
+				}
 			}
 			if diff := cmp.Diff([]any{tc.wantFound, tc.wantLiveReads}, []any{err == nil, liveReads}); diff != "" {
 				t.Errorf("%s\nfound, live reads: -want +got:\n%s", tc.reason, diff)

@@ -1,0 +1,109 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// RecentReadTTL is how long a Secret or ConfigMap read past the cache is
+// taken as read. The credentials a provider configuration names are read
+// for every runner's registration (they key its Actions Service client):
+// read from the API server each time, a fan-out of 1,000 runners made 1,380
+// reads of the same 20 Secrets, each one from etcd. A rotated credential is
+// used this much later, at most.
+const RecentReadTTL = 5 * time.Second
+
+// recentReads remembers the Secrets and ConfigMaps read past the cache that
+// the provider did not create, for RecentReadTTL, and makes one read of those
+// that reconciles ask for at once. The provider's own (LabelManagedBy) are
+// not remembered: it writes them, and the cache holds them.
+type recentReads struct {
+	ttl    time.Duration
+	now    func() time.Time
+	flight singleflight.Group
+
+	mu    sync.Mutex
+	reads map[string]recentRead
+}
+
+type recentRead struct {
+	obj client.Object
+	at  time.Time
+}
+
+func newRecentReads(ttl time.Duration, now func() time.Time) *recentReads {
+	return &recentReads{ttl: ttl, now: now, reads: map[string]recentRead{}}
+}
+
+// get reads key into obj (a *corev1.Secret or *corev1.ConfigMap) through
+// live unless it was read within the TTL. A failed read is not remembered: a
+// missing Secret a user then creates is found by the next reconcile.
+func (r *recentReads) get(ctx context.Context, live client.Reader, key client.ObjectKey, obj client.Object) error {
+	k := fmt.Sprintf("%T %s", obj, key)
+	if read, ok := r.lookup(k); ok {
+		return copyInto(obj, read)
+	}
+	read, err, _ := r.flight.Do(k, func() (any, error) {
+		fresh, ok := obj.DeepCopyObject().(client.Object)
+		if !ok {
+			return nil, fmt.Errorf("cannot copy %T", obj)
+		}
+		if err := live.Get(ctx, key, fresh); err != nil {
+			return nil, err
+		}
+		if fresh.GetLabels()[LabelManagedBy] != ManagedBy {
+			r.remember(k, fresh)
+		}
+		return fresh, nil
+	})
+	if err != nil {
+		return err
+	}
+	return copyInto(obj, read.(client.Object))
+}
+
+func (r *recentReads) lookup(k string) (client.Object, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	read, ok := r.reads[k]
+	if !ok || r.now().Sub(read.at) >= r.ttl {
+		return nil, false
+	}
+	return read.obj, true
+}
+
+func (r *recentReads) remember(k string, obj client.Object) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	for old, read := range r.reads {
+		if now.Sub(read.at) >= r.ttl {
+			delete(r.reads, old)
+		}
+	}
+	r.reads[k] = recentRead{obj: obj, at: now}
+}
+
+// copyInto fills dst with a copy of src, both of one of the kinds read past
+// the cache: callers may change what they read.
+func copyInto(dst, src client.Object) error {
+	switch d := dst.(type) {
+	case *corev1.Secret:
+		if s, ok := src.(*corev1.Secret); ok {
+			s.DeepCopyInto(d)
+			return nil
+		}
+	case *corev1.ConfigMap:
+		if s, ok := src.(*corev1.ConfigMap); ok {
+			s.DeepCopyInto(d)
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot copy %T into %T", src, dst)
+}
