@@ -126,7 +126,7 @@ type Reconciler struct {
 	// the cache has not shown yet, by runner uid: registering again would
 	// remove the registration their pods run with. The create said they
 	// exist; read from the API server instead, at every reconcile until the
-	// cache caught up, they were about one read more per runner in a
+	// cache caught up, they were up to a third of a read more per runner in a
 	// fan-out. After a restart the cache starts with every Secret written
 	// before.
 	unseenSecrets unseenSecrets

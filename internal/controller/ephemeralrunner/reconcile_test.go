@@ -403,7 +403,7 @@ func TestRegistrationRecordedOnce(t *testing.T) {
 // registration its pod runs with (seen in a burst: three runners exited
 // without a job, their jobs waited for runners that never came), and reading
 // it from the API server at each reconcile until the cache caught up was
-// about a read more per runner.
+// up to a third of a read more per runner.
 func TestRegistrationNotYetInTheCacheIsNotMadeAgain(t *testing.T) {
 	er := newRunner()
 	er.UID = "uid-cache-lags"
