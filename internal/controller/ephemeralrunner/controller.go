@@ -44,6 +44,7 @@ const (
 	errAddFinalizer    = "cannot add the runner's finalizer"
 	errRemFinalizer    = "cannot remove the runner's finalizer"
 	errGetSecret       = "cannot get the runner's JIT config Secret"
+	errDeleteSecret    = "cannot delete the runner's JIT config Secret"
 	errCreateSecret    = "cannot create the runner's JIT config Secret"
 	errGenerateJIT     = "cannot register the runner with the Actions Service"
 	errCleanupOldName  = "cannot remove the old registration of the runner's name"
@@ -775,12 +776,32 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 			return ctrl.Result{}, err
 		}
 	}
+	if err := r.deleteJITSecret(ctx, er); err != nil {
+		return ctrl.Result{}, err
+	}
 	controllerutil.RemoveFinalizer(er, Finalizer)
 	if err := r.kube.Update(ctx, er); client.IgnoreNotFound(err) != nil {
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errRemFinalizer, err)
 	}
 	r.finalized.Add(er.UID)
 	return ctrl.Result{}, nil
+}
+
+// deleteJITSecret deletes the runner's JIT config Secret, the registration it
+// no longer has, before the runner goes. Left to the garbage collector, each
+// one cost a read more (the collector reads a dependent before deleting it),
+// and a finished runner's registration stayed in the cluster until the
+// collector got to it.
+func (r *Reconciler) deleteJITSecret(ctx context.Context, er *v1alpha1.EphemeralRunner) error {
+	secret, err := r.jitSecret(ctx, er)
+	if err != nil || secret == nil || !metav1.IsControlledBy(secret, er) {
+		return err
+	}
+	err = r.kube.Delete(ctx, secret, client.Preconditions{UID: &secret.UID})
+	if client.IgnoreNotFound(err) != nil && !kerrors.IsConflict(err) {
+		return fmt.Errorf("%s: %w", errDeleteSecret, err)
+	}
+	return nil
 }
 
 // forget drops what this process remembers of the runner of uid.

@@ -180,6 +180,46 @@ func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
 
 func ptrTrue() *bool { b := true; return &b }
 
+// A runner being deleted takes its JIT config Secret with it before its
+// finalizer goes, rather than leave it to the garbage collector; a Secret of
+// its name that it does not control stays.
+func TestFinalizeDeletesTheJITSecret(t *testing.T) {
+	cases := map[string]struct {
+		reason     string
+		controlled bool
+		wantKept   bool
+	}{
+		"Own":     {reason: "the runner's own Secret goes with it", controlled: true},
+		"Foreign": {reason: "a Secret of the runner's name that it does not control stays", wantKept: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = "uid-finalized"
+			er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerSucceeded, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1"}
+			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
+			if tc.controlled {
+				sec.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: er.Name, UID: er.UID, Controller: ptrTrue()}}
+			}
+			fa := &fakeActions{}
+			r, kube := newFixture(t, fa, er, sec)
+			if err := kube.Delete(t.Context(), er.DeepCopy()); err != nil {
+				t.Fatal(err)
+			}
+			reconcile(t, r)
+
+			err := kube.Get(t.Context(), client.ObjectKeyFromObject(sec), &corev1.Secret{})
+			if err != nil && !kerrors.IsNotFound(err) {
+				t.Fatal(err)
+			}
+			gone := kube.Get(t.Context(), client.ObjectKeyFromObject(er), &v1alpha1.EphemeralRunner{})
+			if diff := cmp.Diff([]any{tc.wantKept, true, []string(nil)}, []any{err == nil, kerrors.IsNotFound(gone), fa.calls}); diff != "" {
+				t.Errorf("%s\nSecret kept, runner gone, Actions calls: -want +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
 // ownPod makes the stored pod the stored runner's, as the controller would
 // (the fake client knows no owner references by itself), and returns the
 // runner as stored.
