@@ -48,19 +48,7 @@ func TestManagerCachesOnlyWhatTheProviderCreated(t *testing.T) {
 		}
 	}
 
-	mgr, err := ctrl.NewManager(env.Config, arcruntime.ManagerOptions(ctrl.Options{
-		Scheme:                 env.Scheme,
-		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = mgr.Start(ctx) }()
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		t.Fatal("cache not synced")
-	}
+	mgr := startManager(t, env, ns)
 
 	// kind -> name -> found in the cache, found through the manager's client.
 	got := map[string]map[string][2]bool{}
@@ -101,19 +89,7 @@ func TestRotatedCredentialsAreReadAgain(t *testing.T) {
 	if err := env.Client.Create(ctx, creds); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := ctrl.NewManager(env.Config, arcruntime.ManagerOptions(ctrl.Options{
-		Scheme:                 env.Scheme,
-		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = mgr.Start(ctx) }()
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		t.Fatal("cache not synced")
-	}
+	mgr := startManager(t, env, ns)
 	token := func(ctx context.Context) (string, error) {
 		got := &corev1.Secret{}
 		err := mgr.GetClient().Get(ctx, client.ObjectKeyFromObject(creds), got)
@@ -130,4 +106,24 @@ func TestRotatedCredentialsAreReadAgain(t *testing.T) {
 		got, err := token(ctx)
 		return got == "new", err
 	})
+}
+
+// startManager starts a manager with the provider's options on namespace ns
+// and waits for its cache.
+func startManager(t *testing.T, env *testenv.Env, ns string) ctrl.Manager {
+	t.Helper()
+	mgr, err := ctrl.NewManager(env.Config, arcruntime.ManagerOptions(ctrl.Options{
+		Scheme:                 env.Scheme,
+		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = mgr.Start(t.Context()) }()
+	if !mgr.GetCache().WaitForCacheSync(t.Context()) {
+		t.Fatal("cache not synced")
+	}
+	return mgr
 }
