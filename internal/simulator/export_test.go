@@ -1,5 +1,7 @@
 package simulator
 
+import "net/http"
+
 // ResetState returns the server to what a newly started one holds: setup applied,
 // faults in force, the clock back on its base time, no rate-limit usage, no counts
 // and request ids counting from the start again. It lets a fuzz target give every
@@ -22,3 +24,7 @@ func (s *Server) ResetState(setup Setup, faults Faults) error {
 	_, err := s.Setup(setup)
 	return err
 }
+
+// HandleForTest serves pattern with h behind the server's middleware, as if it
+// were one of the simulator's endpoints.
+func (s *Server) HandleForTest(pattern string, h http.HandlerFunc) { s.mux.HandleFunc(pattern, h) }

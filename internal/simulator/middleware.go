@@ -46,11 +46,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	rec := &statusRecorder{ResponseWriter: w}
+	// A call is counted when its status is set, before any of the answer
+	// reaches the client: counted after the handler, a client that read a
+	// whole answer could look at the counters before its call was in them.
+	rec := &statusRecorder{ResponseWriter: w, onStatus: func(status int) { s.counters.recordStatus(endpoint, status) }}
 	start := time.Now()
 	defer func() {
 		status := rec.statusOrOK()
-		s.counters.recordStatus(endpoint, status)
 		s.log.V(1).Info("served", "method", r.Method, "endpoint", endpoint, "status", status, "duration", time.Since(start))
 	}()
 
@@ -181,26 +183,34 @@ func resetConnection(w http.ResponseWriter) {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// onStatus is told the status once, when it is set.
+	onStatus func(status int)
 }
 
 func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
+	r.setStatus(status)
 	r.ResponseWriter.WriteHeader(status)
 }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
+	r.setStatus(http.StatusOK)
 	return r.ResponseWriter.Write(b)
 }
 
-func (r *statusRecorder) statusOrOK() int {
-	if r.status == 0 {
-		return http.StatusOK
+func (r *statusRecorder) setStatus(status int) {
+	if r.status != 0 {
+		return
 	}
+	r.status = status
+	if r.onStatus != nil {
+		r.onStatus(status)
+	}
+}
+
+// statusOrOK is the status of the answer, which a handler that wrote nothing
+// leaves to be an empty 200, counted now.
+func (r *statusRecorder) statusOrOK() int {
+	r.setStatus(http.StatusOK)
 	return r.status
 }
 
