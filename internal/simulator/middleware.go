@@ -52,8 +52,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, onStatus: func(status int) { s.counters.recordStatus(endpoint, status) }}
 	start := time.Now()
 	defer func() {
-		status := rec.statusOrOK()
-		s.log.V(1).Info("served", "method", r.Method, "endpoint", endpoint, "status", status, "duration", time.Since(start))
+		// A handler that wrote nothing answers an empty 200, counted now,
+		// before net/http sends it.
+		rec.setStatus(http.StatusOK)
+		s.log.V(1).Info("served", "method", r.Method, "endpoint", endpoint, "status", rec.status, "duration", time.Since(start))
 	}()
 
 	if rest {
@@ -205,13 +207,6 @@ func (r *statusRecorder) setStatus(status int) {
 	if r.onStatus != nil {
 		r.onStatus(status)
 	}
-}
-
-// statusOrOK is the status of the answer, which a handler that wrote nothing
-// leaves to be an empty 200, counted now.
-func (r *statusRecorder) statusOrOK() int {
-	r.setStatus(http.StatusOK)
-	return r.status
 }
 
 // Flush lets long polls push their answer as soon as it is written.

@@ -218,7 +218,7 @@ func (r *Reconciler) ensurePod(ctx context.Context, log logging.Logger, l *v1alp
 			reason, msg = ReasonRestarting, "the listener's configuration changed; restarting its pod"
 		}
 		log.Info("Replacing listener pod", "pod", pod.Name, "phase", pod.Status.Phase, "configChanged", stale)
-		if err := r.kube.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); client.IgnoreNotFound(err) != nil && !kerrors.IsConflict(err) {
+		if err := arcruntime.DeleteExact(ctx, r.kube, pod); err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s: %w", errDeletePod, err)
 		}
 		return ctrl.Result{}, r.setStatus(ctx, l, pod, pod.Status.Phase, reason, msg, false, ended)

@@ -666,7 +666,7 @@ func (r *Reconciler) podFailed(ctx context.Context, log logging.Logger, er *v1al
 	}
 	// The pods of a runner share its name: the uid makes sure a stale view
 	// of a failed pod never deletes its successor.
-	if err := r.kube.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); client.IgnoreNotFound(err) != nil && !kerrors.IsConflict(err) {
+	if err := arcruntime.DeleteExact(ctx, r.kube, pod); err != nil {
 		return ctrl.Result{}, fmt.Errorf("%s: %w", errDeletePod, err)
 	}
 	return ctrl.Result{}, nil
@@ -797,8 +797,7 @@ func (r *Reconciler) deleteJITSecret(ctx context.Context, er *v1alpha1.Ephemeral
 	if err != nil || secret == nil || !metav1.IsControlledBy(secret, er) {
 		return err
 	}
-	err = r.kube.Delete(ctx, secret, client.Preconditions{UID: &secret.UID})
-	if client.IgnoreNotFound(err) != nil && !kerrors.IsConflict(err) {
+	if err := arcruntime.DeleteExact(ctx, r.kube, secret); err != nil {
 		return fmt.Errorf("%s: %w", errDeleteSecret, err)
 	}
 	return nil

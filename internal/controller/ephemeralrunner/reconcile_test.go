@@ -180,6 +180,11 @@ func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
 
 func ptrTrue() *bool { b := true; return &b }
 
+// controlledBy makes an object the runner's, as the controller would.
+func controlledBy(er *v1alpha1.EphemeralRunner) []metav1.OwnerReference {
+	return []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: er.Name, UID: er.UID, Controller: ptrTrue()}}
+}
+
 // A runner being deleted takes its JIT config Secret with it before its
 // finalizer goes, rather than leave it to the garbage collector; a Secret of
 // its name that it does not control stays.
@@ -199,7 +204,7 @@ func TestFinalizeDeletesTheJITSecret(t *testing.T) {
 			er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerSucceeded, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1"}
 			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
 			if tc.controlled {
-				sec.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: er.Name, UID: er.UID, Controller: ptrTrue()}}
+				sec.OwnerReferences = controlledBy(er)
 			}
 			fa := &fakeActions{}
 			r, kube := newFixture(t, fa, er, sec)
@@ -229,7 +234,7 @@ func ownPod(t *testing.T, kube client.Client, er *v1alpha1.EphemeralRunner, pod 
 	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
 		t.Fatal(err)
 	}
-	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: cur.Name, UID: cur.UID, Controller: ptrTrue()}}
+	pod.OwnerReferences = controlledBy(cur)
 	if err := kube.Update(t.Context(), pod); err != nil {
 		t.Fatal(err)
 	}
@@ -525,9 +530,7 @@ func TestJITSecretSeenInTheCacheIsForgotten(t *testing.T) {
 // podOwnedBy is the runner's pod, ended with exit code 0.
 func podOwnedBy(er *v1alpha1.EphemeralRunner) *corev1.Pod {
 	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: er.Name, Namespace: er.Namespace, OwnerReferences: []metav1.OwnerReference{{
-			APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: er.Name, UID: er.UID, Controller: ptrTrue(),
-		}}},
+		ObjectMeta: metav1.ObjectMeta{Name: er.Name, Namespace: er.Namespace, OwnerReferences: controlledBy(er)},
 		Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
 			Name: "runner", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}},
 		}}},
@@ -592,9 +595,7 @@ func TestRunnerDeletedBeforeItsIDIsRecordedIsRemoved(t *testing.T) {
 func TestRunnerRemovedFromTheServiceOnce(t *testing.T) {
 	exitedPod := func(owner *v1alpha1.EphemeralRunner) *corev1.Pod {
 		return &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns", OwnerReferences: []metav1.OwnerReference{{
-				APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.EphemeralRunnerKind, Name: owner.Name, UID: owner.UID, Controller: ptrTrue(),
-			}}},
+			ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns", OwnerReferences: controlledBy(owner)},
 			Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
 				Name: "runner", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}},
 			}}},

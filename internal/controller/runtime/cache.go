@@ -102,6 +102,18 @@ const (
 	HolderOther
 )
 
+// DeleteExact deletes obj, the very object read (its uid a precondition):
+// one gone since, or replaced by another of its name (a runner's next pod, a
+// listener's new one), is not an error, and the other is left alone.
+func DeleteExact(ctx context.Context, kube client.Writer, obj client.Object) error {
+	uid := obj.GetUID()
+	err := kube.Delete(ctx, obj, client.Preconditions{UID: &uid})
+	if client.IgnoreNotFound(err) != nil && !kerrors.IsConflict(err) {
+		return err
+	}
+	return nil
+}
+
 // NameHolder reads obj, whose name a create found taken, from the API server
 // into obj, and tells whether owner controls it.
 func NameHolder(ctx context.Context, live client.Reader, obj client.Object, owner metav1.Object) (Holder, error) {

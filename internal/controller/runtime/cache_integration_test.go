@@ -127,3 +127,35 @@ func startManager(t *testing.T, env *testenv.Env, ns string) ctrl.Manager {
 	}
 	return mgr
 }
+
+// On the real API server, DeleteExact leaves alone an object that replaced
+// the one read under its name, and deletes the one read.
+func TestDeleteExactOnTheAPIServer(t *testing.T) {
+	env := testenv.Get(t)
+	ns := env.Namespace(t)
+	ctx := t.Context()
+	create := func() *corev1.Secret {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "exact", Namespace: ns}}
+		if err := env.Client.Create(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	first := create()
+	if err := env.Client.Delete(ctx, first.DeepCopy()); err != nil {
+		t.Fatal(err)
+	}
+	successor := create()
+	if err := arcruntime.DeleteExact(ctx, env.Client, first); err != nil {
+		t.Fatalf("delete of the replaced Secret: %v, want no error", err)
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(successor), &corev1.Secret{}); err != nil {
+		t.Fatalf("the successor: %v, want it kept", err)
+	}
+	if err := arcruntime.DeleteExact(ctx, env.Client, successor); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(successor), &corev1.Secret{}); !kerrors.IsNotFound(err) {
+		t.Fatalf("the successor after its own delete: %v, want it gone", err)
+	}
+}

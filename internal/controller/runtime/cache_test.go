@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -148,6 +149,52 @@ func TestNameHolder(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Errorf("%s: holder %d, want %d", tc.reason, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDeleteExact(t *testing.T) {
+	read := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", UID: "read"}}
+	conflict := kerrors.NewConflict(corev1.Resource("pods"), "p", errors.New("the UID in the precondition does not match"))
+	cases := map[string]struct {
+		reason string
+		stored bool  // whether the pod is stored
+		answer error // what the API server says to the delete; nil: the fake's own answer
+		// want: the error, whether the pod is gone, the uid the delete carried.
+		wantErr  bool
+		wantGone bool
+	}{
+		"TheOneRead": {reason: "the pod read is deleted", stored: true, wantGone: true},
+		"Gone":       {reason: "a pod gone since is no error", wantGone: true},
+		"Replaced":   {reason: "a pod of the name that is not the one read (the API server's conflict) stays, and is no error", stored: true, answer: conflict},
+		"Failed":     {reason: "any other refusal is an error", stored: true, answer: kerrors.NewForbidden(corev1.Resource("pods"), "p", errors.New("no")), wantErr: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			b := fake.NewClientBuilder()
+			if tc.stored {
+				b = b.WithObjects(read.DeepCopy())
+			}
+			var carried types.UID
+			kube := b.WithInterceptorFuncs(interceptor.Funcs{Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+				o := &client.DeleteOptions{}
+				o.ApplyOptions(opts)
+				if o.Preconditions != nil && o.Preconditions.UID != nil {
+					carried = *o.Preconditions.UID
+				}
+				if tc.answer != nil {
+					return tc.answer
+				}
+				return c.Delete(ctx, obj, opts...)
+			}}).Build()
+			err := DeleteExact(t.Context(), kube, read.DeepCopy())
+			getErr := kube.Get(t.Context(), client.ObjectKeyFromObject(read), &corev1.Pod{})
+			if getErr != nil && !kerrors.IsNotFound(getErr) {
+				t.Fatal(getErr)
+			}
+			if diff := cmp.Diff([]any{tc.wantErr, tc.wantGone, types.UID("read")}, []any{err != nil, kerrors.IsNotFound(getErr), carried}); diff != "" {
+				t.Errorf("%s\nerror, gone, uid carried: -want +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -50,14 +51,16 @@ func (r *recentReads) get(ctx context.Context, live client.Reader, key client.Ob
 		return copyInto(obj, read)
 	}
 	read, err, _ := r.flight.Do(k, func() (any, error) {
-		fresh, ok := obj.DeepCopyObject().(client.Object)
-		if !ok {
-			return nil, fmt.Errorf("cannot copy %T", obj)
+		// Read into an empty object: what one caller's object held must
+		// not reach the others.
+		fresh, err := emptyLike(obj)
+		if err != nil {
+			return nil, err
 		}
 		if err := live.Get(ctx, key, fresh); err != nil {
 			return nil, err
 		}
-		if fresh.GetLabels()[LabelManagedBy] != ManagedBy {
+		if !ManagedBySelector().Matches(labels.Set(fresh.GetLabels())) {
 			r.remember(k, fresh)
 		}
 		return fresh, nil
@@ -88,6 +91,18 @@ func (r *recentReads) remember(k string, obj client.Object) {
 		}
 	}
 	r.reads[k] = recentRead{obj: obj, at: now}
+}
+
+// emptyLike is an empty object of obj's kind, one of those read past the
+// cache.
+func emptyLike(obj client.Object) (client.Object, error) {
+	switch obj.(type) {
+	case *corev1.Secret:
+		return &corev1.Secret{}, nil
+	case *corev1.ConfigMap:
+		return &corev1.ConfigMap{}, nil
+	}
+	return nil, fmt.Errorf("cannot read %T past the cache", obj)
 }
 
 // copyInto fills dst with a copy of src, both of one of the kinds read past
