@@ -102,6 +102,11 @@ type Config struct {
 	// before the runner, recorded by nothing yet, is recorded Pending.
 	// DefaultPendingRecordDelay when zero.
 	PendingRecordDelay time.Duration
+	// JobRecordWait is how long a runner whose pod exited 0 before the
+	// listener recorded its job waits, deleted, for that record before it
+	// is removed from the service (finalize). DefaultJobRecordWait when
+	// zero.
+	JobRecordWait time.Duration
 }
 
 // DefaultRunningRecordDelay is the set's idle grace: only what people read
@@ -112,6 +117,11 @@ const DefaultRunningRecordDelay = arcruntime.IdleGrace
 // even in a burst, and short enough that a pod that cannot start (no node
 // fits, an image that does not pull) shows on its runner soon.
 const DefaultPendingRecordDelay = 3 * arcruntime.IdleGrace
+
+// DefaultJobRecordWait covers the listener's record of a short job that
+// ended before it came: the record follows the job's start by a message
+// and a patch, a few seconds at most when the cluster is busy.
+const DefaultJobRecordWait = arcruntime.IdleGrace
 
 // Reconciler reconciles EphemeralRunners.
 type Reconciler struct {
@@ -149,6 +159,13 @@ type Reconciler struct {
 	// unseenPods holds the runners whose pod this process created and the
 	// cache does not show yet.
 	unseenPods unseenPods
+	// exitedUnrecorded holds the runners whose pod exited 0 before the
+	// listener recorded their job, with the time until which their removal
+	// from the service waits for that record. A runner that ran its job
+	// left the service with it; removed without waiting, such runners
+	// (0.01 to 0.19 per job in a fan-out, where the listener's records come
+	// late) each cost a call that found nothing to remove.
+	exitedUnrecorded uidDeadlines
 	newClient  controller.ActionsClientFactory
 	log        logging.Logger
 	cfg        Config
@@ -204,6 +221,9 @@ func NewReconciler(kube client.Client, o controller.Options, cfg Config) *Reconc
 	}
 	if cfg.PendingRecordDelay <= 0 {
 		cfg.PendingRecordDelay = DefaultPendingRecordDelay
+	}
+	if cfg.JobRecordWait <= 0 {
+		cfg.JobRecordWait = DefaultJobRecordWait
 	}
 	log := o.Logger
 	if log == nil {
@@ -289,7 +309,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	exit := runnerPodExit(pod)
 	switch {
 	case exit.succeeded():
-		return r.finish(ctx, log, er, pod, reg)
+		return r.finish(ctx, log, er, pod)
 	case exit.done:
 		return r.podFailed(ctx, log, er, pod, exit, reg)
 	}
@@ -694,24 +714,18 @@ func failureMessage(pod *corev1.Pod, exit podExit) string {
 	return podUIDPrefix(pod) + ": " + exit.message
 }
 
-// finish handles a runner that exited 0. A runner that ran its job left the
-// service with it; any other (removed while idle, or exited without a job)
-// is removed from the service, retried while the service says a job still
-// runs. Its pod is deleted at once, then the runner itself.
-func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod, reg *registration) (ctrl.Result, error) {
+// finish handles a runner that exited 0: its pod is deleted at once, then the
+// runner itself. A runner that ran its job left the service with it; one
+// whose job is not recorded yet is removed from the service by its
+// finalizer, after a wait for the record (finalize).
+func (r *Reconciler) finish(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner, pod *corev1.Pod) (ctrl.Result, error) {
 	// A runner that ran a job and exited 0 is done with it, and the service
 	// removed its record when the job completed (an ephemeral runner runs
 	// one job; PROTOCOL.md §5.6).
 	if er.Status.JobRecorded() {
 		arcruntime.RunnerLeftWithItsJob(er)
-	} else if err := r.removeFromService(ctx, reg.applied(er)); err != nil {
-		if actions.IsJobStillRunning(err) {
-			return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.recordRegistration(ctx, er, reg, func(s *v1alpha1.EphemeralRunnerStatus) {
-				s.Reason = ReasonJobStillRunning
-				s.Message = "the runner exited, but the service says its job still runs; retrying its removal"
-			})
-		}
-		return ctrl.Result{}, r.serviceError(ctx, er, err)
+	} else if !arcruntime.RunnerRemoved(er) && !r.exitedUnrecorded.has(er.UID) {
+		r.exitedUnrecorded.set(er.UID, r.now().Add(r.cfg.JobRecordWait))
 	}
 	// The API server removes a pod that ended at once. Left to the garbage
 	// collector after its owner, a burst's finished pods went one by one,
@@ -732,13 +746,26 @@ func (r *Reconciler) deleteSelf(ctx context.Context, er *v1alpha1.EphemeralRunne
 }
 
 // finalize removes the runner from the service unless it left already, and
-// waits while the service says it runs a job. Its pod and Secret go with it
-// (owner references).
+// waits while the service says it runs a job, or for the record of the job
+// of a runner that exited before it came. Its JIT config Secret goes first,
+// its pod with it (owner reference).
 func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alpha1.EphemeralRunner) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(er, Finalizer) || r.finalized.Has(er.UID) {
 		return ctrl.Result{}, nil
 	}
-	left := er.Status.Phase == v1alpha1.EphemeralRunnerSucceeded || er.Status.Phase == v1alpha1.EphemeralRunnerFailed
+	left := er.Status.Phase == v1alpha1.EphemeralRunnerSucceeded || er.Status.Phase == v1alpha1.EphemeralRunnerFailed ||
+		arcruntime.RunnerRemoved(er)
+	if !left && r.exitedUnrecorded.has(er.UID) {
+		// The listener's record, a status update, brings us back.
+		if wait := r.exitedUnrecorded.remaining(er.UID, r.now()); !er.Status.JobRecorded() && wait > 0 {
+			log.Debug("Runner exited before its job was recorded; waiting for the record", "wait", wait)
+			return ctrl.Result{RequeueAfter: wait}, nil
+		}
+		if er.Status.JobRecorded() {
+			arcruntime.RunnerLeftWithItsJob(er)
+			left = true
+		}
+	}
 	if er.Status.RunnerID == 0 && !left {
 		// Registered without its id in the status yet: its Secret has it.
 		secret, err := r.jitSecret(ctx, er)
@@ -769,8 +796,12 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 		if err := r.removeFromService(ctx, er); err != nil {
 			if actions.IsJobStillRunning(err) {
 				log.Debug("Runner being deleted still runs a job; waiting", "runnerId", er.Status.RunnerID)
+				msg := "deleted while it runs a job; it goes when the job ends"
+				if r.exitedUnrecorded.has(er.UID) {
+					msg = "the runner exited, but the service says its job still runs; retrying its removal"
+				}
 				return ctrl.Result{RequeueAfter: r.cfg.JobStillRunningRetry}, r.setStatus(ctx, er, func(s *v1alpha1.EphemeralRunnerStatus) {
-					s.Reason, s.Message = ReasonJobStillRunning, "deleted while it runs a job; it goes when the job ends"
+					s.Reason, s.Message = ReasonJobStillRunning, msg
 				})
 			}
 			return ctrl.Result{}, err
@@ -811,6 +842,7 @@ func (r *Reconciler) forget(uid types.UID) {
 	r.recorded.Delete(uid)
 	r.finalized.Delete(uid)
 	r.unseenPods.seen(uid)
+	r.exitedUnrecorded.drop(uid)
 }
 
 // removeFromService removes the runner from the service, unless this process

@@ -142,39 +142,98 @@ func TestRunnerNameTakenIsCleanedUp(t *testing.T) {
 	}
 }
 
-// A runner that exited 0 is removed from the service, retried while the
-// service says its job still runs, and then deleted.
-func TestExitedRunnerRemovedThenDeleted(t *testing.T) {
-	er := newRunner()
-	er.UID = "uid-exited"
-	er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1"}
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"}, Data: map[string][]byte{"jitToken": []byte("jit")}}
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns"},
-		Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
-			Name: "runner", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}},
-		}}},
+// A runner that exited 0 before the listener recorded its job goes at once
+// with its pod, and waits, deleted, for the record: a runner that ran its job
+// left the service with it. Without the record it is removed from the service
+// once the wait is over, retried while the service says its job still runs;
+// after a restart, which forgot the exit, at once.
+func TestExitedRunnerWaitsForItsJobRecord(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		// recordAfter is when the listener's record comes after the exit;
+		// none when zero.
+		recordAfter time.Duration
+		restarted   bool
+		removeErr   []error
+		wantCalls   []string
+	}{
+		"RecordComes": {
+			reason:      "the record comes within the wait: the runner left with its job, nothing to remove",
+			recordAfter: DefaultJobRecordWait / 2,
+		},
+		"NoRecord": {
+			reason:    "no record within the wait: removed, again while the service says its job still runs",
+			removeErr: []error{scaleset.JobStillRunningError},
+			wantCalls: []string{"RemoveRunner 42", "RemoveRunner 42"},
+		},
+		"RecordAfterTheWait": {
+			reason:      "a record after the wait is too late: the runner is removed",
+			recordAfter: 2 * DefaultJobRecordWait,
+			wantCalls:   []string{"RemoveRunner 42"},
+		},
+		"Restarted": {
+			reason:    "a new process knows nothing of the exit: removed at once",
+			restarted: true,
+			wantCalls: []string{"RemoveRunner 42"},
+		},
 	}
-	fa := &fakeActions{removeErr: []error{scaleset.JobStillRunningError}}
-	r, kube := newFixture(t, fa, er, sec, pod)
-	cur := ownPod(t, kube, er, pod)
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			er := newRunner()
+			er.UID = types.UID("uid-exited-" + name)
+			t.Cleanup(func() { arcruntime.ForgetRunner(er.UID) })
+			er.Status = v1alpha1.EphemeralRunnerStatus{Phase: v1alpha1.EphemeralRunnerRunning, RunnerID: 42, RunnerName: "r-1", RunnerJITConfigSecretName: "r-1"}
+			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "r-1", Namespace: "ns", OwnerReferences: controlledBy(er)}, Data: map[string][]byte{"jitToken": []byte("jit")}}
+			fa := &fakeActions{removeErr: tc.removeErr}
+			r, kube := newFixture(t, fa, er, sec)
+			exitedAt := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+			now := exitedAt
+			r.now = func() time.Time { return now }
+			pod := podOwnedBy(er)
+			if err := kube.Create(t.Context(), pod); err != nil {
+				t.Fatal(err)
+			}
 
-	if res := reconcile(t, r); res.RequeueAfter == 0 {
-		t.Errorf("while the job still runs: %+v, want a retry", res)
-	}
-	if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil || cur.Status.Reason != ReasonJobStillRunning {
-		t.Errorf("runner %v, reason %q; want it kept with reason %s", err, cur.Status.Reason, ReasonJobStillRunning)
-	}
-	reconcile(t, r)
-	// Deleted: the fake API server keeps it for its finalizer; the next
-	// reconcile finalizes it without calling the service again.
-	reconcile(t, r)
-	err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur)
-	if !kerrors.IsNotFound(err) {
-		t.Errorf("runner after removal: %v (phase %s), want it gone", err, cur.Status.Phase)
-	}
-	if diff := cmp.Diff([]string{"RemoveRunner 42", "RemoveRunner 42"}, fa.calls); diff != "" {
-		t.Errorf("calls: -want +got:\n%s", diff)
+			reconcile(t, r) // finish
+			if err := kube.Get(t.Context(), client.ObjectKeyFromObject(pod), &corev1.Pod{}); !kerrors.IsNotFound(err) {
+				t.Errorf("%s\npod after the runner exited: %v, want it gone at once", tc.reason, err)
+			}
+			if tc.restarted {
+				r = NewReconciler(kube, controller.Options{ActionsClientFactory: func(context.Context, *clients.Config) (actions.Client, error) { return fa, nil }}, Config{})
+			}
+			recorded := false
+			for range 10 {
+				if tc.recordAfter > 0 && !recorded && !now.Before(exitedAt.Add(tc.recordAfter)) {
+					cur := &v1alpha1.EphemeralRunner{}
+					if err := kube.Get(t.Context(), client.ObjectKeyFromObject(er), cur); err != nil {
+						t.Fatal(err)
+					}
+					cur.Status.JobRequestID, cur.Status.JobID = 7, "job-7"
+					if err := kube.Status().Update(t.Context(), cur); err != nil {
+						t.Fatal(err)
+					}
+					recorded = true
+				}
+				res := reconcile(t, r)
+				if kerrors.IsNotFound(kube.Get(t.Context(), client.ObjectKeyFromObject(er), &v1alpha1.EphemeralRunner{})) {
+					break
+				}
+				if res.RequeueAfter <= 0 || res.RequeueAfter > DefaultJobRecordWait {
+					t.Fatalf("%s\nrunner kept with %+v, want a retry within the wait", tc.reason, res)
+				}
+				// The requeue, or the record if it comes first.
+				next := now.Add(res.RequeueAfter)
+				if at := exitedAt.Add(tc.recordAfter); tc.recordAfter > 0 && !recorded && at.Before(next) {
+					next = at
+				}
+				now = next
+			}
+			gone := kube.Get(t.Context(), client.ObjectKeyFromObject(er), &v1alpha1.EphemeralRunner{})
+			secretGone := kube.Get(t.Context(), client.ObjectKeyFromObject(sec), &corev1.Secret{})
+			if diff := cmp.Diff([]any{true, true, tc.wantCalls}, []any{kerrors.IsNotFound(gone), kerrors.IsNotFound(secretGone), fa.calls}); diff != "" {
+				t.Errorf("%s\nrunner gone, Secret gone, Actions calls: -want +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
 
@@ -632,9 +691,11 @@ func TestRunnerRemovedFromTheServiceOnce(t *testing.T) {
 				t.Helper()
 				stale := er.DeepCopy()
 				reconcile(t, r)
-				if _, err := r.finish(t.Context(), r.log, stale, exitedPod(stale), nil); err != nil {
+				if _, err := r.finish(t.Context(), r.log, stale, exitedPod(stale)); err != nil {
 					t.Fatalf("finish from a stale view: %v", err)
 				}
+				// No record of its job came while it waited.
+				r.now = func() time.Time { return time.Now().Add(DefaultJobRecordWait) }
 			},
 			wantCalls: []string{"RemoveRunner 42"},
 		},

@@ -1,7 +1,6 @@
 package ephemeralrunner
 
 import (
-	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,30 +23,22 @@ const unseenPodTimeout = 30 * time.Second
 // and such reconciles (each status write brings one) made one to two
 // refused creates per runner, each paid in full by the API server (admission
 // and validation before the store says it exists).
-type unseenPods struct{ m sync.Map }
+type unseenPods struct{ created uidDeadlines }
 
 // expect records that the runner of uid creates its pod at now.
 func (u *unseenPods) expect(uid types.UID, now time.Time) {
-	if uid != "" {
-		u.m.Store(uid, now)
-	}
+	u.created.set(uid, now.Add(unseenPodTimeout))
 }
 
 // seen drops the expectation of the runner of uid.
-func (u *unseenPods) seen(uid types.UID) { u.m.Delete(uid) }
+func (u *unseenPods) seen(uid types.UID) { u.created.drop(uid) }
 
 // wait is how much longer the runner of uid waits for the cache to show the
 // pod it created at its last expect; zero when there is no such pod.
 func (u *unseenPods) wait(uid types.UID, now time.Time) time.Duration {
-	v, ok := u.m.Load(uid)
-	if !ok {
-		return 0
-	}
-	at, _ := v.(time.Time)
-	left := at.Add(unseenPodTimeout).Sub(now)
-	if left <= 0 {
-		u.m.Delete(uid)
-		return 0
+	left := u.created.remaining(uid, now)
+	if left == 0 {
+		u.seen(uid)
 	}
 	return left
 }
