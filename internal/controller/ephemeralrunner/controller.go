@@ -166,10 +166,10 @@ type Reconciler struct {
 	// (0.01 to 0.19 per job in a fan-out, where the listener's records come
 	// late) each cost a call that found nothing to remove.
 	exitedUnrecorded uidDeadlines
-	newClient  controller.ActionsClientFactory
-	log        logging.Logger
-	cfg        Config
-	now        func() time.Time
+	newClient        controller.ActionsClientFactory
+	log              logging.Logger
+	cfg              Config
+	now              func() time.Time
 }
 
 // Setup adds the EphemeralRunner controller to mgr with ARC's backoff.
