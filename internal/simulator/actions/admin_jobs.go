@@ -17,18 +17,25 @@ import (
 // maxAdminWait caps the wait parameter below the admin client's 5 minute timeout.
 const maxAdminWait = 4 * time.Minute
 
-type submitJobRequest struct {
-	Repository  string   `json:"repository"`
-	Labels      []string `json:"labels"`
-	Duration    string   `json:"duration"`
-	Result      string   `json:"result"`
-	WorkflowRef string   `json:"workflowRef"`
-	DisplayName string   `json:"displayName"`
-	EventName   string   `json:"eventName"`
+// SubmitJobRequest is POST /_sim/jobs: a workflow job to queue.
+type SubmitJobRequest struct {
+	// Repository is "owner/name".
+	Repository string `json:"repository"`
+	// Labels are the job's runs-on labels; a scale set serves the job when it
+	// carries every one of them.
+	Labels []string `json:"labels"`
+	// Duration is how long a runner "runs" the job (a Go duration string such as
+	// "2s"); empty means at once.
+	Duration string `json:"duration,omitempty"`
+	// Result is the scripted result: succeeded (default), failed or canceled.
+	Result      string `json:"result,omitempty"`
+	WorkflowRef string `json:"workflowRef,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
+	EventName   string `json:"eventName,omitempty"`
 }
 
 // jobSpec validates a submission and fills its defaults.
-func (req submitJobRequest) jobSpec() (jobSpec, error) {
+func (req SubmitJobRequest) jobSpec() (jobSpec, error) {
 	owner, name, ok := strings.Cut(req.Repository, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return jobSpec{}, fmt.Errorf("repository %q is not of the form owner/name", req.Repository)
@@ -60,7 +67,7 @@ func (req submitJobRequest) jobSpec() (jobSpec, error) {
 		eventName:   req.EventName,
 	}
 	if spec.result == "" {
-		spec.result = resultSucceeded
+		spec.result = ResultSucceeded
 	}
 	if !validResult(spec.result) {
 		return jobSpec{}, fmt.Errorf("result %q is not one of succeeded, failed, canceled", req.Result)
@@ -77,13 +84,13 @@ func (req submitJobRequest) jobSpec() (jobSpec, error) {
 	return spec, nil
 }
 
-// jobView is a job as the admin API reports it.
-type jobView struct {
+// JobView is a job's state as the admin API reports it.
+type JobView struct {
 	ID              int64    `json:"id"`
 	JobID           string   `json:"jobId"`
 	Repository      string   `json:"repository"`
 	Labels          []string `json:"labels"`
-	State           jobState `json:"state"`
+	State           JobState `json:"state"`
 	Result          string   `json:"result,omitempty"`
 	ScriptedResult  string   `json:"scriptedResult"`
 	Duration        string   `json:"duration"`
@@ -95,11 +102,15 @@ type jobView struct {
 	ScaleSetID      int      `json:"scaleSetId,omitempty"`
 	RunnerID        int      `json:"runnerId,omitempty"`
 	RunnerName      string   `json:"runnerName,omitempty"`
-	Runs            int      `json:"runs"`
-	Attempts        int      `json:"attempts"`
-	Expired         bool     `json:"expired"`
+	// Runs counts how often a runner started the job; a job that ran exactly
+	// once has Runs == 1.
+	Runs int `json:"runs"`
+	// Attempts counts runner requests: 1 plus every reassignment.
+	Attempts int  `json:"attempts"`
+	Expired  bool `json:"expired"`
 	// MatchingScaleSets lists, for a queued job, the scale sets that may serve
-	// it (null in other states): an empty list explains a job nobody picks up.
+	// it (null in other states): an empty list explains a job nobody picks up,
+	// for example a public repository in a group that does not admit them.
 	MatchingScaleSets []int      `json:"matchingScaleSets"`
 	QueuedAt          time.Time  `json:"queuedAt"`
 	AssignedAt        *time.Time `json:"assignedAt,omitempty"`
@@ -108,9 +119,9 @@ type jobView struct {
 }
 
 // viewJobLocked is viewJob plus what needs the state.
-func (s *Service) viewJobLocked(j *job) jobView {
+func (s *Service) viewJobLocked(j *job) JobView {
 	v := viewJob(j)
-	if j.state == jobQueued {
+	if j.state == JobQueued {
 		v.MatchingScaleSets = []int{}
 		for _, ss := range s.scaleSetsLocked("") {
 			if s.matchesLocked(j, ss) {
@@ -121,14 +132,14 @@ func (s *Service) viewJobLocked(j *job) jobView {
 	return v
 }
 
-func viewJob(j *job) jobView {
+func viewJob(j *job) JobView {
 	at := func(t time.Time) *time.Time {
 		if t.IsZero() {
 			return nil
 		}
 		return &t
 	}
-	return jobView{
+	return JobView{
 		ID:              j.id,
 		JobID:           j.jobID,
 		Repository:      j.repository,
@@ -156,7 +167,7 @@ func viewJob(j *job) jobView {
 }
 
 func (s *Service) handleSubmitJob(w http.ResponseWriter, r *http.Request) {
-	var req submitJobRequest
+	var req SubmitJobRequest
 	if err := decodeBody(r, &req); err != nil {
 		writeAdminError(w, http.StatusBadRequest, "%s", err)
 		return
@@ -240,7 +251,7 @@ func (s *Service) handleListJobs(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, id)
 		}
 	}
-	want := jobState(r.URL.Query().Get("state"))
+	want := JobState(r.URL.Query().Get("state"))
 
 	s.mu.Lock()
 	s.sweepLocked()
@@ -270,7 +281,7 @@ func (s *Service) handleListJobs(w http.ResponseWriter, r *http.Request) {
 			return true
 		})
 	}
-	views := []jobView{}
+	views := []JobView{}
 	for _, j := range selected() {
 		views = append(views, s.viewJobLocked(j))
 	}
@@ -285,7 +296,7 @@ func (s *Service) handleGetJob(w http.ResponseWriter, r *http.Request) {
 		writeAdminError(w, http.StatusBadRequest, "%s", err)
 		return
 	}
-	want := jobState(r.URL.Query().Get("state"))
+	want := JobState(r.URL.Query().Get("state"))
 	s.mu.Lock()
 	s.sweepLocked()
 	j, ok := s.jobFromPathLocked(r)
@@ -322,7 +333,7 @@ func (s *Service) handleCompleteJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleCancelJob(w http.ResponseWriter, r *http.Request) {
-	s.finishJob(w, r, resultCanceled)
+	s.finishJob(w, r, ResultCanceled)
 }
 
 func (s *Service) finishJob(w http.ResponseWriter, r *http.Request, result string) {
@@ -334,7 +345,7 @@ func (s *Service) finishJob(w http.ResponseWriter, r *http.Request, result strin
 		writeAdminError(w, http.StatusNotFound, "job %s not found", r.PathValue("id"))
 		return
 	}
-	if j.state == jobCompleted {
+	if j.state == JobCompleted {
 		s.mu.Unlock()
 		writeAdminError(w, http.StatusConflict, "job %d is already completed (%s)", j.id, j.finalResult)
 		return

@@ -19,19 +19,21 @@ type connectRunnerRequest struct {
 	Wait string `json:"wait,omitempty"`
 }
 
-// runnerView is a runner as the admin API reports it.
-type runnerView struct {
+// RunnerView is a runner as the admin API reports it.
+type RunnerView struct {
 	ID         int    `json:"id"`
 	Name       string `json:"name"`
 	Tenant     string `json:"tenant"`
 	ScaleSetID int    `json:"scaleSetId"`
-	Status     string `json:"status"`
-	JobID      int64  `json:"jobId,omitempty"`
-	Spent      bool   `json:"spent"`
+	// Status is offline, idle or busy.
+	Status string `json:"status"`
+	JobID  int64  `json:"jobId,omitempty"`
+	// Spent tells that the runner started a job: an ephemeral runner takes one.
+	Spent bool `json:"spent"`
 }
 
-func viewRunner(rn *runner) runnerView {
-	v := runnerView{ID: rn.id, Name: rn.name, Tenant: rn.tenant, ScaleSetID: rn.scaleSet.id, Status: rn.status(), Spent: rn.spent}
+func viewRunner(rn *runner) RunnerView {
+	v := RunnerView{ID: rn.id, Name: rn.name, Tenant: rn.tenant, ScaleSetID: rn.scaleSet.id, Status: rn.status(), Spent: rn.spent}
 	if rn.job != nil {
 		v.JobID = rn.job.id
 	}
@@ -135,7 +137,7 @@ func (s *Service) handleRunnerJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j, err := s.waitForJobLocked(r.Context(), rn, wait)
-	var view jobView
+	var view JobView
 	if j != nil {
 		view = s.viewJobLocked(j)
 	}
@@ -175,16 +177,17 @@ func (s *Service) runnerFromAdminPathLocked(r *http.Request) (*runner, bool) {
 	return rn, ok
 }
 
-// runResult is what POST /_sim/runners/run answers: what a runner process would
+// RunResult is what POST /_sim/runners/run answers: what a runner process would
 // report when it exits.
-type runResult struct {
-	RunnerID   int      `json:"runnerId"`
-	RunnerName string   `json:"runnerName"`
-	ScaleSetID int      `json:"scaleSetId"`
-	Job        *jobView `json:"job,omitempty"`
-	JobID      int64    `json:"jobId"`
-	Result     string   `json:"result,omitempty"`
-	ExitCode   int      `json:"exitCode"`
+type RunResult struct {
+	RunnerID   int    `json:"runnerId"`
+	RunnerName string `json:"runnerName"`
+	ScaleSetID int    `json:"scaleSetId"`
+	// Job is the job the runner ran; nil (and JobID 0) when none came in time.
+	Job      *JobView `json:"job,omitempty"`
+	JobID    int64    `json:"jobId"`
+	Result   string   `json:"result,omitempty"`
+	ExitCode int      `json:"exitCode"`
 }
 
 // handleRunRunner plays a whole runner in one call: connect with the JIT config,
@@ -227,8 +230,8 @@ func (s *Service) handleRunRunner(w http.ResponseWriter, r *http.Request) {
 
 // runLocked is the body of handleRunRunner after connecting; it returns with the
 // lock held.
-func (s *Service) runLocked(ctx context.Context, rn *runner, wait time.Duration) (runResult, int, error) {
-	res := runResult{RunnerID: rn.id, RunnerName: rn.name, ScaleSetID: rn.scaleSet.id}
+func (s *Service) runLocked(ctx context.Context, rn *runner, wait time.Duration) (RunResult, int, error) {
+	res := RunResult{RunnerID: rn.id, RunnerName: rn.name, ScaleSetID: rn.scaleSet.id}
 	j, err := s.waitForJobLocked(ctx, rn, wait)
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -244,13 +247,13 @@ func (s *Service) runLocked(ctx context.Context, rn *runner, wait time.Duration)
 
 	done, stop := s.after(j.duration)
 	defer stop()
-	for j.state == jobStarted && j.runner == rn {
+	for j.state == JobStarted && j.runner == rn {
 		changed := s.st.jobsChanged
 		s.mu.Unlock()
 		select {
 		case <-done:
 			s.mu.Lock()
-			if j.state == jobStarted && j.runner == rn {
+			if j.state == JobStarted && j.runner == rn {
 				s.completeLocked(j, j.result)
 				s.settleLocked()
 			}
@@ -271,8 +274,8 @@ func (s *Service) runLocked(ctx context.Context, rn *runner, wait time.Duration)
 	// The job may have been completed by someone else (cancel) or taken away
 	// (disconnect); either way this runner's part ended without a result of
 	// its own.
-	res.Result = resultCanceled
-	if j.state == jobCompleted && j.runnerID == rn.id {
+	res.Result = ResultCanceled
+	if j.state == JobCompleted && j.runnerID == rn.id {
 		res.Result = j.finalResult
 	}
 	return res, 0, nil

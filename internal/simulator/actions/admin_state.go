@@ -5,26 +5,28 @@ import (
 	"slices"
 )
 
-// stateView is GET /_sim/actions/state: everything the service holds, for
+// StateView is GET /_sim/actions/state: everything the service holds, for
 // assertions and for watching a demo.
-type stateView struct {
-	ScaleSets []scaleSetState  `json:"scaleSets"`
-	Runners   []runnerView     `json:"runners"`
-	Jobs      map[jobState]int `json:"jobs"`
+type StateView struct {
+	ScaleSets []ScaleSetState  `json:"scaleSets"`
+	Runners   []RunnerView     `json:"runners"`
+	Jobs      map[JobState]int `json:"jobs"`
 }
 
-type scaleSetState struct {
+// ScaleSetState is one scale set in StateView.
+type ScaleSetState struct {
 	ID            int           `json:"id"`
 	Tenant        string        `json:"tenant"`
 	Name          string        `json:"name"`
 	RunnerGroupID int64         `json:"runnerGroupId"`
 	Labels        []string      `json:"labels"`
 	Capacity      int           `json:"capacity"`
-	Session       *sessionState `json:"session,omitempty"`
+	Session       *SessionState `json:"session,omitempty"`
 	Statistics    Statistics    `json:"statistics"`
 }
 
-type sessionState struct {
+// SessionState is a scale set's active message session.
+type SessionState struct {
 	ID              string `json:"id"`
 	Owner           string `json:"owner"`
 	PendingMessages int    `json:"pendingMessages"`
@@ -35,9 +37,9 @@ type sessionState struct {
 func (s *Service) handleState(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.sweepLocked()
-	view := stateView{ScaleSets: []scaleSetState{}, Runners: []runnerView{}, Jobs: map[jobState]int{}}
+	view := StateView{ScaleSets: []ScaleSetState{}, Runners: []RunnerView{}, Jobs: map[JobState]int{}}
 	for _, ss := range s.scaleSetsLocked("") {
-		st := scaleSetState{
+		st := ScaleSetState{
 			ID: ss.id, Tenant: ss.tenant, Name: ss.name, RunnerGroupID: ss.groupID,
 			Capacity: ss.capacity, Statistics: s.statisticsLocked(ss),
 		}
@@ -45,14 +47,14 @@ func (s *Service) handleState(w http.ResponseWriter, r *http.Request) {
 			st.Labels = append(st.Labels, l.Name)
 		}
 		if sess := ss.session; sess != nil {
-			st.Session = &sessionState{ID: sess.id, Owner: sess.owner, PendingMessages: len(sess.pending), QueuedEvents: len(sess.events), Polling: sess.polls > 0}
+			st.Session = &SessionState{ID: sess.id, Owner: sess.owner, PendingMessages: len(sess.pending), QueuedEvents: len(sess.events), Polling: sess.polls > 0}
 		}
 		view.ScaleSets = append(view.ScaleSets, st)
 	}
 	for _, rn := range s.st.runners {
 		view.Runners = append(view.Runners, viewRunner(rn))
 	}
-	slices.SortFunc(view.Runners, func(a, b runnerView) int { return a.ID - b.ID })
+	slices.SortFunc(view.Runners, func(a, b RunnerView) int { return a.ID - b.ID })
 	for _, j := range s.st.jobs {
 		view.Jobs[j.state]++
 	}

@@ -201,7 +201,7 @@ func (ts *testService) addRunner(ss *scaleSet, name string, connected bool) *run
 func (ts *testService) submit(repo string, labels ...string) *job {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	j := ts.submitLocked(jobSpec{repository: repo, labels: labels, result: resultSucceeded, eventName: "push"})
+	j := ts.submitLocked(jobSpec{repository: repo, labels: labels, result: ResultSucceeded, eventName: "push"})
 	ts.settleLocked()
 	return j
 }

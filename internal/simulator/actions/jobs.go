@@ -11,13 +11,13 @@ import (
 
 // Job results the admin API accepts (PROTOCOL.md §4.6).
 const (
-	resultSucceeded = "succeeded"
-	resultFailed    = "failed"
-	resultCanceled  = "canceled"
+	ResultSucceeded = "succeeded"
+	ResultFailed    = "failed"
+	ResultCanceled  = "canceled"
 )
 
 func validResult(r string) bool {
-	return r == resultSucceeded || r == resultFailed || r == resultCanceled
+	return r == ResultSucceeded || r == ResultFailed || r == ResultCanceled
 }
 
 // jobSpec is a validated job submission.
@@ -82,7 +82,7 @@ func (s *Service) submitLocked(spec jobSpec) *job {
 		displayName:   spec.displayName,
 		eventName:     spec.eventName,
 		workflowRunID: s.st.nextRunID,
-		state:         jobQueued,
+		state:         JobQueued,
 		queuedAt:      s.now(),
 	}
 	s.newRequestLocked(j)
@@ -112,7 +112,7 @@ func (s *Service) scheduleLocked() {
 		}
 		if !s.cfg.AutoAssign {
 			for _, j := range s.st.open {
-				if j.state == jobQueued && !sess.announced[j.requestID] && s.matchesLocked(j, ss) {
+				if j.state == JobQueued && !sess.announced[j.requestID] && s.matchesLocked(j, ss) {
 					sess.announced[j.requestID] = true
 					msg := s.jobMessageLocked(msgJobAvailable, j)
 					msg.AcquireJobURL = s.cfg.BaseURL(ss.tenant) + "_apis/runtime/runnerscalesets/" + strconv.Itoa(ss.id) + "/acquirejobs"
@@ -132,7 +132,7 @@ func (s *Service) assignWaitingLocked(ss *scaleSet) {
 		if free <= 0 {
 			return
 		}
-		if j.state != jobQueued || !(s.cfg.AutoAssign || j.wantedBy[ss.id]) || !s.matchesLocked(j, ss) {
+		if j.state != JobQueued || !(s.cfg.AutoAssign || j.wantedBy[ss.id]) || !s.matchesLocked(j, ss) {
 			continue
 		}
 		s.assignLocked(j, ss)
@@ -160,7 +160,7 @@ func (s *Service) acquireLocked(ss *scaleSet, ids []int64) []int64 {
 			held = append(held, id)
 			continue
 		}
-		if j.state != jobQueued || !s.matchesLocked(j, ss) {
+		if j.state != JobQueued || !s.matchesLocked(j, ss) {
 			continue
 		}
 		if free <= 0 {
@@ -189,7 +189,7 @@ func (s *Service) assignedCountLocked(ss *scaleSet) int {
 }
 
 func (s *Service) assignLocked(j *job, ss *scaleSet) {
-	j.state = jobAssigned
+	j.state = JobAssigned
 	j.scaleSet = ss
 	j.scaleSetID = ss.id
 	j.assignedAt = s.now()
@@ -208,7 +208,7 @@ func (s *Service) takeJobLocked(rn *runner) *job {
 		return nil
 	}
 	for _, j := range s.st.open {
-		if j.state == jobAssigned && j.scaleSet == rn.scaleSet {
+		if j.state == JobAssigned && j.scaleSet == rn.scaleSet {
 			s.startLocked(j, rn)
 			return j
 		}
@@ -217,7 +217,7 @@ func (s *Service) takeJobLocked(rn *runner) *job {
 }
 
 func (s *Service) startLocked(j *job, rn *runner) {
-	j.state = jobStarted
+	j.state = JobStarted
 	j.runner = rn
 	j.runnerID, j.runnerName = rn.id, rn.name
 	j.startedAt = s.now()
@@ -230,7 +230,7 @@ func (s *Service) startLocked(j *job, rn *runner) {
 // completeLocked finishes a job in any open state. The ephemeral runner that ran
 // it is removed (PROTOCOL.md §5.6).
 func (s *Service) completeLocked(j *job, result string) {
-	if j.state == jobCompleted {
+	if j.state == JobCompleted {
 		return
 	}
 	j.completedAt = s.now()
@@ -242,7 +242,7 @@ func (s *Service) completeLocked(j *job, result string) {
 		rn.job = nil
 		s.removeRunnerLocked(rn)
 	}
-	j.state = jobCompleted
+	j.state = JobCompleted
 	j.scaleSet, j.runner = nil, nil
 	s.forgetRequestLocked(j.requestID)
 }
@@ -259,19 +259,19 @@ func (s *Service) forgetRequestLocked(id int64) {
 // JobCompleted (canceled) for it, and the job re-enters the queue as a new
 // request with the same jobId (PROTOCOL.md §5.2).
 func (s *Service) requeueLocked(j *job) {
-	if j.state != jobAssigned && j.state != jobStarted {
+	if j.state != JobAssigned && j.state != JobStarted {
 		return
 	}
 	if ss := j.scaleSet; ss != nil {
 		msg := s.jobMessageLocked(msgJobCompleted, j)
-		msg.Result = resultCanceled
+		msg.Result = ResultCanceled
 		msg.FinishTime = s.now()
 		s.emitLocked(ss, msg)
 	}
 	if rn := j.runner; rn != nil {
 		rn.job = nil
 	}
-	j.state = jobQueued
+	j.state = JobQueued
 	j.scaleSet, j.runner = nil, nil
 	j.scaleSetID, j.runnerID, j.runnerName = 0, 0, ""
 	j.assignedAt, j.startedAt = time.Time{}, time.Time{}
@@ -293,10 +293,10 @@ func (s *Service) jobMessageLocked(typ string, j *job) jobMessage {
 		RequestLabels:   slices.Clone(j.labels),
 		QueueTime:       j.queuedAt,
 	}
-	if j.state == jobAssigned || j.state == jobStarted {
+	if j.state == JobAssigned || j.state == JobStarted {
 		msg.ScaleSetAssignTime = j.assignedAt
 	}
-	if j.state == jobStarted {
+	if j.state == JobStarted {
 		msg.RunnerAssignTime = j.startedAt
 	}
 	if j.runner != nil {
@@ -315,15 +315,15 @@ func (s *Service) jobMessageLocked(typ string, j *job) jobMessage {
 // and sessions idle for SessionIdleTimeout end.
 func (s *Service) sweepLocked() {
 	now := s.now()
-	s.st.open = slices.DeleteFunc(s.st.open, func(j *job) bool { return j.state == jobCompleted })
+	s.st.open = slices.DeleteFunc(s.st.open, func(j *job) bool { return j.state == JobCompleted })
 	changed := false
 	for _, j := range s.st.open {
 		switch {
-		case (j.state == jobQueued || j.state == jobAssigned) && !now.Before(j.queuedAt.Add(s.cfg.QueueExpiry)):
+		case (j.state == JobQueued || j.state == JobAssigned) && !now.Before(j.queuedAt.Add(s.cfg.QueueExpiry)):
 			j.expired = true
-			s.completeLocked(j, resultCanceled)
+			s.completeLocked(j, ResultCanceled)
 			changed = true
-		case j.state == jobAssigned && s.assignmentTimedOut(j, now):
+		case j.state == JobAssigned && s.assignmentTimedOut(j, now):
 			j.unassigned++
 			s.requeueLocked(j)
 			changed = true

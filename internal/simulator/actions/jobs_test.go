@@ -156,7 +156,7 @@ func TestStatistics(t *testing.T) {
 			reason: "Completed: the ephemeral runner is gone with its job.",
 			act: func() {
 				ts.mu.Lock()
-				ts.completeLocked(ts.st.open[0], resultSucceeded)
+				ts.completeLocked(ts.st.open[0], ResultSucceeded)
 				ts.settleLocked()
 				ts.mu.Unlock()
 			},
@@ -185,7 +185,7 @@ func TestMessageStreamOfOneJob(t *testing.T) {
 	ts.mu.Lock()
 	ts.acquireLocked(ss, []int64{j.requestID})
 	ts.takeJobLocked(rn)
-	ts.completeLocked(j, resultFailed)
+	ts.completeLocked(j, ResultFailed)
 	ts.mu.Unlock()
 
 	events := ts.drain(sess)
@@ -206,7 +206,7 @@ func TestMessageStreamOfOneJob(t *testing.T) {
 	if events[2].RunnerID != rn.id || events[2].RunnerName != "r" || events[2].RunnerAssignTime.IsZero() {
 		t.Errorf("JobStarted runner fields: got %+v", events[2])
 	}
-	if events[3].Result != resultFailed || events[3].RunnerID != rn.id || events[3].FinishTime.IsZero() {
+	if events[3].Result != ResultFailed || events[3].RunnerID != rn.id || events[3].FinishTime.IsZero() {
 		t.Errorf("JobCompleted: got %+v", events[3])
 	}
 }
@@ -232,10 +232,10 @@ func TestCapacityHoldsBackAssignments(t *testing.T) {
 	ts.drain(sess)
 
 	ts.mu.Lock()
-	ts.completeLocked(first, resultSucceeded)
+	ts.completeLocked(first, ResultSucceeded)
 	ts.settleLocked()
 	ts.mu.Unlock()
-	if second.state != jobAssigned || second.scaleSet != ss {
+	if second.state != JobAssigned || second.scaleSet != ss {
 		t.Errorf("after room frees up the acquired request is assigned: got state %s", second.state)
 	}
 	if diff := cmp.Diff([]string{msgJobCompleted, msgJobAssigned}, types(ts.drain(sess))); diff != "" {
@@ -251,14 +251,14 @@ func TestCapacityZeroAssignsNothing(t *testing.T) {
 	ss.capacity = 0
 	ts.mu.Unlock()
 	j := ts.submit("octo/app", "linux")
-	if j.state != jobQueued {
+	if j.state != JobQueued {
 		t.Fatalf("capacity 0: got state %s, want queued", j.state)
 	}
 	ts.mu.Lock()
 	ss.capacity = 5
 	ts.settleLocked()
 	ts.mu.Unlock()
-	if j.state != jobAssigned {
+	if j.state != JobAssigned {
 		t.Errorf("after capacity rises: got state %s, want assigned", j.state)
 	}
 }
@@ -322,14 +322,14 @@ func TestRunnerVanishReassigns(t *testing.T) {
 	ts.settleLocked()
 	ts.mu.Unlock()
 
-	if j.state != jobQueued || j.requestID == oldRequest || j.attempts != 2 {
+	if j.state != JobQueued || j.requestID == oldRequest || j.attempts != 2 {
 		t.Fatalf("after the runner vanished: got state %s, request %d (was %d), attempts %d", j.state, j.requestID, oldRequest, j.attempts)
 	}
 	events := ts.drain(sess)
 	if diff := cmp.Diff([]string{msgJobAvailable, msgJobAssigned, msgJobStarted, msgJobCompleted, msgJobAvailable}, types(events)); diff != "" {
 		t.Fatalf("messages: -want, +got:\n%s", diff)
 	}
-	if c := events[3]; c.Result != resultCanceled || c.RunnerID != first.id || c.RunnerRequestID != oldRequest {
+	if c := events[3]; c.Result != ResultCanceled || c.RunnerID != first.id || c.RunnerRequestID != oldRequest {
 		t.Errorf("JobCompleted of the lost request: got %+v", c)
 	}
 	if a := events[4]; a.RunnerRequestID != j.requestID || a.JobID != j.jobID {
@@ -355,20 +355,20 @@ func TestQueueExpiry(t *testing.T) {
 		advance     time.Duration
 		assign      bool
 		start       bool
-		wantState   jobState
+		wantState   JobState
 		wantExpired bool
 		wantEvents  []string
 	}{
 		"QueuedBeforeExpiry": {
 			reason:     "A day minus a second is not yet expired.",
 			advance:    24*time.Hour - time.Second,
-			wantState:  jobQueued,
+			wantState:  JobQueued,
 			wantEvents: []string{msgJobAvailable},
 		},
 		"QueuedExpires": {
 			reason:      "A request no runner took in 24 h is dropped.",
 			advance:     24 * time.Hour,
-			wantState:   jobCompleted,
+			wantState:   JobCompleted,
 			wantExpired: true,
 			wantEvents:  []string{msgJobAvailable},
 		},
@@ -376,7 +376,7 @@ func TestQueueExpiry(t *testing.T) {
 			reason:      "An assigned request without a runner expires too, and its scale set hears JobCompleted.",
 			advance:     24 * time.Hour,
 			assign:      true,
-			wantState:   jobCompleted,
+			wantState:   JobCompleted,
 			wantExpired: true,
 			wantEvents:  []string{msgJobAvailable, msgJobAssigned, msgJobCompleted},
 		},
@@ -385,7 +385,7 @@ func TestQueueExpiry(t *testing.T) {
 			advance:    48 * time.Hour,
 			assign:     true,
 			start:      true,
-			wantState:  jobStarted,
+			wantState:  JobStarted,
 			wantEvents: []string{msgJobAvailable, msgJobAssigned, msgJobStarted},
 		},
 	}
@@ -414,7 +414,7 @@ func TestQueueExpiry(t *testing.T) {
 			if diff := cmp.Diff(tc.wantEvents, types(ts.drain(sess))); diff != "" {
 				t.Errorf("%s\nmessages: -want, +got:\n%s", tc.reason, diff)
 			}
-			if tc.wantExpired && j.finalResult != resultCanceled {
+			if tc.wantExpired && j.finalResult != ResultCanceled {
 				t.Errorf("%s\nresult: got %q, want canceled", tc.reason, j.finalResult)
 			}
 		})
@@ -454,7 +454,7 @@ func TestDeleteScaleSetRequeuesAssigned(t *testing.T) {
 	if rec := ts.call("DELETE", "/_actions/t-octo/_apis/runtime/runnerscalesets/1", tok, nil); rec.Code != 204 {
 		t.Fatalf("DELETE: got %d %s", rec.Code, rec.Body)
 	}
-	if j.state != jobQueued {
+	if j.state != JobQueued {
 		t.Errorf("the assigned request goes back to the queue: got %s", j.state)
 	}
 	if diff := cmp.Diff([]string{msgJobAvailable}, types(ts.drain(heirSess))); diff != "" {
@@ -499,7 +499,7 @@ func TestHeldBackRequestIsAnnouncedToTheNextSession(t *testing.T) {
 	ss.capacity = 5
 	ts.settleLocked()
 	ts.mu.Unlock()
-	if j.state != jobQueued {
+	if j.state != JobQueued {
 		t.Fatalf("a request the old listener asked for must not be assigned to the new session unasked: got %s", j.state)
 	}
 	if diff := cmp.Diff([]string{msgJobAvailable}, types(ts.drain(next))); diff != "" {
@@ -528,12 +528,12 @@ func TestAssignTimeoutReassigns(t *testing.T) {
 		ts.drain(sess)
 		ts.clock.Advance(wait - time.Second)
 		ts.Sweep()
-		if j.state != jobAssigned {
+		if j.state != JobAssigned {
 			t.Fatalf("round %d: taken back before its timeout", i)
 		}
 		ts.clock.Advance(time.Second)
 		ts.Sweep()
-		if j.state != jobQueued || j.attempts != i+2 {
+		if j.state != JobQueued || j.attempts != i+2 {
 			t.Fatalf("round %d: want the request taken back (attempt %d), got state %s attempt %d", i, i+2, j.state, j.attempts)
 		}
 		if diff := cmp.Diff([]string{msgJobCompleted, msgJobAvailable}, types(ts.drain(sess))); diff != "" {
@@ -543,7 +543,7 @@ func TestAssignTimeoutReassigns(t *testing.T) {
 	acquire()
 	ts.clock.Advance(8 * timeout)
 	ts.Sweep()
-	if j.state != jobAssigned {
+	if j.state != JobAssigned {
 		t.Errorf("after %d unassignments the request stays assigned, got %s", maxReassign, j.state)
 	}
 }

@@ -112,14 +112,14 @@ type envelope struct {
 	body string
 }
 
-type jobState string
+type JobState string
 
 // Job states as the admin API reports them.
 const (
-	jobQueued    jobState = "queued"
-	jobAssigned  jobState = "assigned"
-	jobStarted   jobState = "started"
-	jobCompleted jobState = "completed"
+	JobQueued    JobState = "queued"
+	JobAssigned  JobState = "assigned"
+	JobStarted   JobState = "started"
+	JobCompleted JobState = "completed"
 )
 
 // job is a workflow job; each assignment attempt is a runner request with its own
@@ -137,7 +137,7 @@ type job struct {
 	eventName     string
 	workflowRunID int64
 
-	state     jobState
+	state     JobState
 	requestID int64
 	scaleSet  *scaleSet // set while assigned or started
 	runner    *runner   // set while started

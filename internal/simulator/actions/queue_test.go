@@ -219,11 +219,11 @@ func TestLongPoll(t *testing.T) {
 			t.Fatalf("first GET: got %d", rec.Code)
 		}
 		first, second := ts.submit("octo/app", "linux"), ts.submit("octo/app", "linux")
-		if first.state != jobAssigned || second.state != jobQueued {
+		if first.state != JobAssigned || second.state != JobQueued {
 			t.Errorf("capacity 1: got states %s, %s; want assigned, queued", first.state, second.state)
 		}
 		rec := receive(t, ts.poll(sess, "2"))
-		if rec.Code != http.StatusOK || second.state != jobAssigned {
+		if rec.Code != http.StatusOK || second.state != JobAssigned {
 			t.Errorf("capacity 2: got %d and state %s, want 200 and assigned", rec.Code, second.state)
 		}
 	})

@@ -7,15 +7,15 @@ func (s *Service) statisticsLocked(ss *scaleSet) Statistics {
 	var st Statistics
 	for _, j := range s.st.open {
 		switch {
-		case j.state == jobQueued:
+		case j.state == JobQueued:
 			// Requests held back by capacity are still available.
 			if s.matchesLocked(j, ss) {
 				st.TotalAvailableJobs++
 			}
 		case j.scaleSet != ss:
-		case j.state == jobAssigned:
+		case j.state == JobAssigned:
 			st.TotalAssignedJobs++
-		case j.state == jobStarted:
+		case j.state == JobStarted:
 			st.TotalAssignedJobs++
 			st.TotalRunningJobs++
 		}

@@ -9,140 +9,46 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/arc-crossplane/provider-github-arc/internal/simulator/actions"
 )
 
-// JobState is where a job is in its life, as the simulator reports it.
-type JobState string
+// The Actions Service's admin types are the simulator's own.
+type (
+	// JobState is where a job is in its life.
+	JobState = actions.JobState
+	// JobSpec is a workflow job to queue.
+	JobSpec = actions.SubmitJobRequest
+	// Job is a job's state.
+	Job = actions.JobView
+	// Runner is a JIT runner.
+	Runner = actions.RunnerView
+	// RunResult is what a runner process reports when it exits.
+	RunResult = actions.RunResult
+	// Statistics are a scale set's numbers as the Actions Service serves them.
+	Statistics = actions.Statistics
+	// ActionsState is everything the Actions Service holds.
+	ActionsState = actions.StateView
+	// ScaleSetState is one scale set in ActionsState.
+	ScaleSetState = actions.ScaleSetState
+	// SessionState is a scale set's active message session.
+	SessionState = actions.SessionState
+)
 
 // Job states.
 const (
-	JobQueued    JobState = "queued"
-	JobAssigned  JobState = "assigned"
-	JobStarted   JobState = "started"
-	JobCompleted JobState = "completed"
+	JobQueued    = actions.JobQueued
+	JobAssigned  = actions.JobAssigned
+	JobStarted   = actions.JobStarted
+	JobCompleted = actions.JobCompleted
 )
 
 // Job results.
 const (
-	ResultSucceeded = "succeeded"
-	ResultFailed    = "failed"
-	ResultCanceled  = "canceled"
+	ResultSucceeded = actions.ResultSucceeded
+	ResultFailed    = actions.ResultFailed
+	ResultCanceled  = actions.ResultCanceled
 )
-
-// JobSpec is a workflow job to queue.
-type JobSpec struct {
-	// Repository is "owner/name".
-	Repository string `json:"repository"`
-	// Labels are the job's runs-on labels; a scale set serves the job when it
-	// carries every one of them.
-	Labels []string `json:"labels"`
-	// Duration is how long a runner "runs" the job (a Go duration string such as
-	// "2s"); empty means at once.
-	Duration string `json:"duration,omitempty"`
-	// Result is the scripted result: succeeded (default), failed or canceled.
-	Result      string `json:"result,omitempty"`
-	WorkflowRef string `json:"workflowRef,omitempty"`
-	DisplayName string `json:"displayName,omitempty"`
-	EventName   string `json:"eventName,omitempty"`
-}
-
-// Job is a job's state.
-type Job struct {
-	ID              int64    `json:"id"`
-	JobID           string   `json:"jobId"`
-	Repository      string   `json:"repository"`
-	Labels          []string `json:"labels"`
-	State           JobState `json:"state"`
-	Result          string   `json:"result,omitempty"`
-	ScriptedResult  string   `json:"scriptedResult"`
-	Duration        string   `json:"duration"`
-	WorkflowRef     string   `json:"workflowRef"`
-	DisplayName     string   `json:"displayName"`
-	EventName       string   `json:"eventName"`
-	WorkflowRunID   int64    `json:"workflowRunId"`
-	RunnerRequestID int64    `json:"runnerRequestId"`
-	ScaleSetID      int      `json:"scaleSetId,omitempty"`
-	RunnerID        int      `json:"runnerId,omitempty"`
-	RunnerName      string   `json:"runnerName,omitempty"`
-	// Runs counts how often a runner started the job; a job that ran exactly
-	// once has Runs == 1.
-	Runs int `json:"runs"`
-	// Attempts counts runner requests: 1 plus every reassignment.
-	Attempts int  `json:"attempts"`
-	Expired  bool `json:"expired"`
-	// MatchingScaleSets lists, for a queued job, the scale sets that may serve
-	// it (nil in other states): an empty list explains a job nobody picks up,
-	// for example a public repository in a group that does not admit them.
-	MatchingScaleSets []int      `json:"matchingScaleSets"`
-	QueuedAt          time.Time  `json:"queuedAt"`
-	AssignedAt        *time.Time `json:"assignedAt,omitempty"`
-	StartedAt         *time.Time `json:"startedAt,omitempty"`
-	CompletedAt       *time.Time `json:"completedAt,omitempty"`
-}
-
-// Runner is a JIT runner as the simulator's admin API reports it.
-type Runner struct {
-	ID         int    `json:"id"`
-	Name       string `json:"name"`
-	Tenant     string `json:"tenant"`
-	ScaleSetID int    `json:"scaleSetId"`
-	// Status is offline, idle or busy.
-	Status string `json:"status"`
-	JobID  int64  `json:"jobId,omitempty"`
-	// Spent tells that the runner started a job: an ephemeral runner takes one.
-	Spent bool `json:"spent"`
-}
-
-// RunResult is what a runner process reports when it exits.
-type RunResult struct {
-	RunnerID   int    `json:"runnerId"`
-	RunnerName string `json:"runnerName"`
-	ScaleSetID int    `json:"scaleSetId"`
-	// Job is the job the runner ran; nil (and JobID 0) when none came in time.
-	Job      *Job   `json:"job,omitempty"`
-	JobID    int64  `json:"jobId"`
-	Result   string `json:"result,omitempty"`
-	ExitCode int    `json:"exitCode"`
-}
-
-// Statistics are a scale set's numbers as the Actions Service serves them.
-type Statistics struct {
-	TotalAvailableJobs     int `json:"totalAvailableJobs"`
-	TotalAcquiredJobs      int `json:"totalAcquiredJobs"`
-	TotalAssignedJobs      int `json:"totalAssignedJobs"`
-	TotalRunningJobs       int `json:"totalRunningJobs"`
-	TotalRegisteredRunners int `json:"totalRegisteredRunners"`
-	TotalBusyRunners       int `json:"totalBusyRunners"`
-	TotalIdleRunners       int `json:"totalIdleRunners"`
-}
-
-// ActionsState is everything the Actions Service holds.
-type ActionsState struct {
-	ScaleSets []ScaleSetState  `json:"scaleSets"`
-	Runners   []Runner         `json:"runners"`
-	Jobs      map[JobState]int `json:"jobs"`
-}
-
-// ScaleSetState is one scale set in ActionsState.
-type ScaleSetState struct {
-	ID            int           `json:"id"`
-	Tenant        string        `json:"tenant"`
-	Name          string        `json:"name"`
-	RunnerGroupID int64         `json:"runnerGroupId"`
-	Labels        []string      `json:"labels"`
-	Capacity      int           `json:"capacity"`
-	Session       *SessionState `json:"session,omitempty"`
-	Statistics    Statistics    `json:"statistics"`
-}
-
-// SessionState is a scale set's active message session.
-type SessionState struct {
-	ID              string `json:"id"`
-	Owner           string `json:"owner"`
-	PendingMessages int    `json:"pendingMessages"`
-	QueuedEvents    int    `json:"queuedEvents"`
-	Polling         bool   `json:"polling"`
-}
 
 // maxServerWait is the longest wait the simulator grants one admin request.
 const maxServerWait = 4 * time.Minute
