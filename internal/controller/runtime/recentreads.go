@@ -42,22 +42,30 @@ func newRecentReads(ttl time.Duration, now func() time.Time) *recentReads {
 	return &recentReads{ttl: ttl, now: now, reads: map[string]recentRead{}}
 }
 
+// sharedReadTimeout bounds a read that several reconciles wait for: it runs
+// apart from the context of the one that started it.
+const sharedReadTimeout = 30 * time.Second
+
 // get reads key into obj (a *corev1.Secret or *corev1.ConfigMap) through
 // live unless it was read within the TTL. A failed read is not remembered: a
-// missing Secret a user then creates is found by the next reconcile.
+// missing Secret a user then creates is found by the next reconcile. A
+// caller whose context ends stops waiting; the read goes on for the others
+// that wait for it.
 func (r *recentReads) get(ctx context.Context, live client.Reader, key client.ObjectKey, obj client.Object) error {
 	k := fmt.Sprintf("%T %s", obj, key)
 	if read, ok := r.lookup(k); ok {
 		return copyInto(obj, read)
 	}
-	read, err, _ := r.flight.Do(k, func() (any, error) {
+	done := r.flight.DoChan(k, func() (any, error) {
 		// Read into an empty object: what one caller's object held must
 		// not reach the others.
 		fresh, err := emptyLike(obj)
 		if err != nil {
 			return nil, err
 		}
-		if err := live.Get(ctx, key, fresh); err != nil {
+		readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedReadTimeout)
+		defer cancel()
+		if err := live.Get(readCtx, key, fresh); err != nil {
 			return nil, err
 		}
 		if !ManagedBySelector().Matches(labels.Set(fresh.GetLabels())) {
@@ -65,10 +73,15 @@ func (r *recentReads) get(ctx context.Context, live client.Reader, key client.Ob
 		}
 		return fresh, nil
 	})
-	if err != nil {
-		return err
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case res := <-done:
+		if res.Err != nil {
+			return res.Err
+		}
+		return copyInto(obj, res.Val.(client.Object))
 	}
-	return copyInto(obj, read.(client.Object))
 }
 
 func (r *recentReads) lookup(k string) (client.Object, bool) {

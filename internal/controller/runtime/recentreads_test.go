@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -118,5 +119,51 @@ func TestRecentReads(t *testing.T) {
 				t.Errorf("%s\ntokens read, live reads: -want +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+// A reconcile whose context ends while it waits for a read stops waiting at
+// once; the read it started is not cut short, since other reconciles may wait
+// for it too, and what it read stands for the next reads.
+func TestRecentReadsSharedReadOutlivesItsCaller(t *testing.T) {
+	stored := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "creds", Namespace: "ns"}, Data: map[string][]byte{"token": []byte("t")}}
+	started, release, readErr := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	liveReads := 0
+	live := fake.NewClientBuilder().WithObjects(stored).WithInterceptorFuncs(interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		liveReads++
+		if liveReads == 1 {
+			close(started)
+			<-release
+		}
+		err := ctx.Err()
+		if err == nil {
+			err = c.Get(ctx, key, obj, opts...)
+		}
+		readErr <- err
+		return err
+	}}).Build()
+	r := newRecentReads(RecentReadTTL, time.Now)
+	key := client.ObjectKeyFromObject(stored)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	first := make(chan error, 1)
+	go func() { first <- r.get(ctx, live, key, &corev1.Secret{}) }()
+	<-started
+	cancel()
+	var firstErr error
+	select {
+	case firstErr = <-first:
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("a reconcile whose context ended still waits for the read")
+	}
+	close(release)
+	sharedErr := <-readErr
+	got := &corev1.Secret{}
+	if err := r.get(t.Context(), live, key, got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]any{context.Canceled, nil, "t", 1}, []any{firstErr, sharedErr, string(got.Data["token"]), liveReads}, cmpopts.EquateErrors()); diff != "" {
+		t.Errorf("the caller's error, the shared read's error, the next read's token, live reads: -want +got:\n%s", diff)
 	}
 }
