@@ -756,14 +756,13 @@ func (r *Reconciler) finalize(ctx context.Context, log logging.Logger, er *v1alp
 	left := er.Status.Phase == v1alpha1.EphemeralRunnerSucceeded || er.Status.Phase == v1alpha1.EphemeralRunnerFailed ||
 		arcruntime.RunnerRemoved(er)
 	if !left && r.exitedUnrecorded.has(er.UID) {
-		// The listener's record, a status update, brings us back.
-		if wait := r.exitedUnrecorded.remaining(er.UID, r.now()); !er.Status.JobRecorded() && wait > 0 {
-			log.Debug("Runner exited before its job was recorded; waiting for the record", "wait", wait)
-			return ctrl.Result{RequeueAfter: wait}, nil
-		}
 		if er.Status.JobRecorded() {
 			arcruntime.RunnerLeftWithItsJob(er)
 			left = true
+		} else if wait := r.exitedUnrecorded.remaining(er.UID, r.now()); wait > 0 {
+			// The listener's record, a status update, brings us back.
+			log.Debug("Runner exited before its job was recorded; waiting for the record", "wait", wait)
+			return ctrl.Result{RequeueAfter: wait}, nil
 		}
 	}
 	if er.Status.RunnerID == 0 && !left {

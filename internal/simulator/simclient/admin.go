@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator"
+	"github.com/arc-crossplane/provider-github-arc/internal/simulator/actions"
 )
 
-// The admin API's types are the simulator's own.
+// The admin API's types are the simulator's own: the setup's and the Actions
+// Service's.
 type (
 	// Setup declares organizations, repositories, enterprises, PATs and Apps.
 	Setup = simulator.Setup
@@ -22,6 +24,40 @@ type (
 	Counters = simulator.Counters
 	// Duration is a JSON duration ("90s").
 	Duration = simulator.Duration
+
+	// JobState is where a job is in its life.
+	JobState = actions.JobState
+	// JobSpec is a workflow job to queue.
+	JobSpec = actions.SubmitJobRequest
+	// Job is a job's state.
+	Job = actions.JobView
+	// Runner is a JIT runner.
+	Runner = actions.RunnerView
+	// RunResult is what a runner process reports when it exits.
+	RunResult = actions.RunResult
+	// Statistics are a scale set's numbers as the Actions Service serves them.
+	Statistics = actions.Statistics
+	// ActionsState is everything the Actions Service holds.
+	ActionsState = actions.StateView
+	// ScaleSetState is one scale set in ActionsState.
+	ScaleSetState = actions.ScaleSetState
+	// SessionState is a scale set's active message session.
+	SessionState = actions.SessionState
+)
+
+// Job states.
+const (
+	JobQueued    = actions.JobQueued
+	JobAssigned  = actions.JobAssigned
+	JobStarted   = actions.JobStarted
+	JobCompleted = actions.JobCompleted
+)
+
+// Job results.
+const (
+	ResultSucceeded = actions.ResultSucceeded
+	ResultFailed    = actions.ResultFailed
+	ResultCanceled  = actions.ResultCanceled
 )
 
 // Setup adds organizations, repositories, enterprises, PATs and Apps.

@@ -9,45 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/arc-crossplane/provider-github-arc/internal/simulator/actions"
-)
-
-// The Actions Service's admin types are the simulator's own.
-type (
-	// JobState is where a job is in its life.
-	JobState = actions.JobState
-	// JobSpec is a workflow job to queue.
-	JobSpec = actions.SubmitJobRequest
-	// Job is a job's state.
-	Job = actions.JobView
-	// Runner is a JIT runner.
-	Runner = actions.RunnerView
-	// RunResult is what a runner process reports when it exits.
-	RunResult = actions.RunResult
-	// Statistics are a scale set's numbers as the Actions Service serves them.
-	Statistics = actions.Statistics
-	// ActionsState is everything the Actions Service holds.
-	ActionsState = actions.StateView
-	// ScaleSetState is one scale set in ActionsState.
-	ScaleSetState = actions.ScaleSetState
-	// SessionState is a scale set's active message session.
-	SessionState = actions.SessionState
-)
-
-// Job states.
-const (
-	JobQueued    = actions.JobQueued
-	JobAssigned  = actions.JobAssigned
-	JobStarted   = actions.JobStarted
-	JobCompleted = actions.JobCompleted
-)
-
-// Job results.
-const (
-	ResultSucceeded = actions.ResultSucceeded
-	ResultFailed    = actions.ResultFailed
-	ResultCanceled  = actions.ResultCanceled
 )
 
 // maxServerWait is the longest wait the simulator grants one admin request.
