@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/internal/clients"
@@ -82,7 +83,17 @@ func SetupManaged[T resource.ModernManaged](mgr ctrl.Manager, o Options, gvk sch
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(of).
+		WithEventFilter(managedEventFilter()).
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+// managedEventFilter passes the changes that ask for a new observation: the
+// spec, labels, annotations (the external name among them) and deletion. The
+// reconciler's own status writes do not: a scale set's statistics change the
+// status on every busy poll, and each such write would otherwise observe the
+// resource at GitHub again at once. Drift is found by the poll.
+func managedEventFilter() predicate.Predicate {
+	return resource.DesiredStateChanged()
 }
 
 // A Connector connects a managed resource to GitHub: it records that the

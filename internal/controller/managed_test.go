@@ -20,7 +20,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -31,6 +33,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/arc-crossplane/provider-github-arc/apis/actions/v1alpha1"
 	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
@@ -141,6 +144,73 @@ func TestConnector(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want.ext, gotExt, cmp.AllowUnexported(nopExternal{})); diff != "" {
 				t.Errorf("%s\nConnect(...): -want external client, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestManagedEventFilter(t *testing.T) {
+	before := &v1alpha1.RunnerScaleSet{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: "team-a", Name: "linux", Generation: 3, ResourceVersion: "10",
+			Labels:      map[string]string{"team": "a"},
+			Annotations: map[string]string{meta.AnnotationKeyExternalName: "7"},
+		},
+		Spec: v1alpha1.RunnerScaleSetSpec{ForProvider: v1alpha1.RunnerScaleSetParameters{Name: "linux"}},
+	}
+	changed := func(change func(*v1alpha1.RunnerScaleSet)) *v1alpha1.RunnerScaleSet {
+		after := before.DeepCopy()
+		after.ResourceVersion = "11"
+		change(after)
+		return after
+	}
+	cases := map[string]struct {
+		reason string
+		after  *v1alpha1.RunnerScaleSet
+		want   bool
+	}{
+		"StatusOnly": {
+			reason: "The reconciler's own status write, new statistics and conditions, asks for no observation.",
+			after: changed(func(cr *v1alpha1.RunnerScaleSet) {
+				cr.Status.AtProvider.Statistics = &v1alpha1.RunnerScaleSetStatistics{TotalAssignedJobs: 5}
+				cr.SetConditions(xpv2.Available())
+			}),
+			want: false,
+		},
+		"SpecChanged": {
+			reason: "A new spec (a new generation) is observed and applied.",
+			after:  changed(func(cr *v1alpha1.RunnerScaleSet) { cr.Generation++ }),
+			want:   true,
+		},
+		"Deleted": {
+			reason: "Deletion sets deletionTimestamp and bumps the generation of a resource with finalizers.",
+			after: changed(func(cr *v1alpha1.RunnerScaleSet) {
+				cr.Generation++
+				cr.DeletionTimestamp = &metav1.Time{}
+			}),
+			want: true,
+		},
+		"ExternalNameChanged": {
+			reason: "An external name set by hand adopts another scale set.",
+			after:  changed(func(cr *v1alpha1.RunnerScaleSet) { meta.SetExternalName(cr, "8") }),
+			want:   true,
+		},
+		"LabelChanged": {
+			reason: "Labels are part of the desired state a user edits.",
+			after:  changed(func(cr *v1alpha1.RunnerScaleSet) { cr.Labels["team"] = "b" }),
+			want:   true,
+		},
+		"CreatePending": {
+			reason: "The reconciler's own create-pending mark asks for nothing: it requeues itself.",
+			after:  changed(func(cr *v1alpha1.RunnerScaleSet) { meta.SetExternalCreatePending(cr, time.Now()) }),
+			want:   false,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := managedEventFilter().Update(event.UpdateEvent{ObjectOld: before, ObjectNew: tc.after})
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nUpdate(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}
