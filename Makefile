@@ -13,6 +13,9 @@ FUZZ_TARGETS ?= ./internal/simulator:FuzzRESTRequestDecoding ./internal/simulato
 FUZZ_TIME ?= 40000x
 FUZZ_MINIMIZE_TIME ?= 5s
 TEST_TIMEOUT ?= 40m
+# RUN, when set, runs only the Go tests whose names match it (go test -run), on the
+# local cluster, without the fuzzing: make test RUN=TestCrossplane.
+RUN ?=
 # Test packages run one at a time: the integration packages share the local cluster
 # and 2 cores, and each runs controllers, listeners and a simulator of its own.
 TEST_PARALLEL ?= 1
@@ -49,8 +52,12 @@ cluster-up: ## Start (or reuse) the local cluster; prints its kubeconfig path la
 	@cluster/up.sh
 
 .PHONY: cluster-down
-cluster-down: ## Stop and remove the local cluster.
+cluster-down: ## Stop and remove the local cluster (ARC_CLUSTER_NAME picks another), with its Crossplane.
 	@cluster/down.sh
+
+.PHONY: crossplane-up
+crossplane-up: ## Start (or reuse) Crossplane and its package registry on the local cluster; prints the registry last.
+	@cluster/crossplane-up.sh
 
 .PHONY: test
 test: check-generated lint xpkg ## Unit, contract, render, fuzz and integration tests on the local cluster.
@@ -58,9 +65,10 @@ test: check-generated lint xpkg ## Unit, contract, render, fuzz and integration 
 	echo "cluster: $$kubeconfig"; \
 	xp="$$(cluster/build-binaries.sh crossplane | tail -n1)"; \
 	ARC_KUBECONFIG="$$kubeconfig" CROSSPLANE_CLI="$$xp/crossplane" CROSSPLANE_CORE="$$xp/crossplane-core" \
-		$(GO) test -p $(TEST_PARALLEL) -count=1 -timeout $(TEST_TIMEOUT) ./...
-	cd apis/crdcheck && $(GO) test -count=1 ./...
-	@for target in $(FUZZ_TARGETS); do \
+		$(GO) test -p $(TEST_PARALLEL) -count=1 -timeout $(TEST_TIMEOUT) $(if $(RUN),-run '$(RUN)') ./...
+	cd apis/crdcheck && $(GO) test -count=1 $(if $(RUN),-run '$(RUN)') ./...
+	@if [[ -n "$(RUN)" ]]; then echo "RUN is set: no fuzzing"; exit 0; fi; \
+	for target in $(FUZZ_TARGETS); do \
 		pkg="$${target%%:*}"; fn="$${target##*:}"; \
 		echo "fuzz $$fn in $$pkg for $(FUZZ_TIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${fn}$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime $(FUZZ_MINIMIZE_TIME) "$$pkg"; \

@@ -35,7 +35,7 @@ build_module() {
 	local start=${SECONDS}
 	(
 		cd "${dir}"
-		CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "${out}/" "$@"
+		CGO_ENABLED=0 go build -trimpath -ldflags="$(module_ldflags "${name}")" -o "${out}/" "$@"
 	) &
 	local pid=$!
 	local next=$((start + 30))

@@ -36,6 +36,7 @@ if [[ -d "${kwok_home}/clusters/${cluster_name}" ]]; then
 		# gone. It holds nothing worth keeping, and a new one starts in seconds where
 		# restarting the old one waited minutes.
 		log "cluster ${cluster_name} exists but is not healthy; creating it anew"
+		stop_crossplane
 		kwokctl --name "${cluster_name}" delete cluster >&2 || true
 		rm -rf "${kwok_home}/clusters/${cluster_name}"
 	fi

@@ -46,6 +46,23 @@ build_images() {
 	done
 }
 
+# dependency_range prints the dependsOn range of a package built as version: that
+# version and its compatible successors (before 1.0 the same minor, from 1.0 the same
+# major), for example ">=v0.1.0 <v0.2.0".
+dependency_range() {
+	local v="$1"
+	[[ "${v}" =~ ^v([0-9]+)\.([0-9]+)\.([0-9]+)(-[0-9A-Za-z.-]+)?$ ]] || {
+		log "VERSION ${v} is not a semantic version (vMAJOR.MINOR.PATCH)"
+		exit 1
+	}
+	local major="${BASH_REMATCH[1]}" minor="${BASH_REMATCH[2]}"
+	if ((major == 0)); then
+		echo ">=${v} <v0.$((minor + 1)).0"
+	else
+		echo ">=${v} <v$((major + 1)).0.0"
+	fi
+}
+
 build_packages() {
 	local xp
 	xp="$(crossplane_cli)"
@@ -64,6 +81,10 @@ build_packages() {
 	cp package/crds/*.yaml "${stage}/provider/crds/"
 	cp package/function/crossplane.yaml "${stage}/function/"
 	cp -r package/configuration/. "${stage}/configuration/"
+	local range
+	range="$(dependency_range "${version}")"
+	sed -i -E "/^  dependsOn:/,\$ s|^(    version: )\"[^\"]*\"$|\\1\"${range}\"|" "${stage}/configuration/crossplane.yaml"
+	log "configuration depends on the provider and the function ${range}"
 	cp examples/teams/team-*.yaml examples/teams/claim.yaml "${stage}/examples/configuration/"
 
 	log "package provider"
@@ -79,7 +100,7 @@ build_packages() {
 		--package-file "${out}/xpkg/configuration-github-arc.xpkg"
 	ls -l "${out}/xpkg" >&2
 	log "checking the packages (package/xpkg_test.go)"
-	XPKG_DIR="${out}/xpkg" go test -count=1 -run '^TestPackages$' ./package/ >&2
+	XPKG_DIR="${out}/xpkg" XPKG_DEPENDENCY_RANGE="${range}" go test -count=1 -run '^(TestPackages|TestPackageMetadata)$' ./package/ >&2
 }
 
 case "${1:-all}" in

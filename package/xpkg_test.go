@@ -119,6 +119,59 @@ func TestPackages(t *testing.T) {
 	}
 }
 
+// TestPackageMetadata reads the metadata of the packages `make xpkg` built: the
+// configuration depends on the provider and the function by the range stamped from
+// the version it was built as (XPKG_DEPENDENCY_RANGE, from hack/xpkg.sh), and the
+// provider declares safe start and asks for no permissions Crossplane v2 would
+// silently drop.
+func TestPackageMetadata(t *testing.T) {
+	dir, want := os.Getenv("XPKG_DIR"), os.Getenv("XPKG_DEPENDENCY_RANGE")
+	if dir == "" || want == "" {
+		t.Skip("XPKG_DIR and XPKG_DEPENDENCY_RANGE are not set: `make xpkg` builds the packages and runs this test")
+	}
+	meta := func(file, kind string) map[string]any {
+		t.Helper()
+		img, err := tarball.ImageFromPath(filepath.Join(dir, file), nil)
+		if err != nil {
+			t.Fatalf("cannot read %s: %v", file, err)
+		}
+		for _, doc := range strings.Split(imageFiles(t, img)["package.yaml"], "\n---\n") {
+			var o map[string]any
+			if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+				t.Fatalf("package.yaml of %s: %v", file, err)
+			}
+			if o["kind"] == kind {
+				return o
+			}
+		}
+		t.Fatalf("%s has no %s", file, kind)
+		return nil
+	}
+
+	spec, _ := meta("configuration-github-arc.xpkg", "Configuration")["spec"].(map[string]any)
+	deps, _ := spec["dependsOn"].([]any)
+	if len(deps) != 2 {
+		t.Fatalf("the configuration depends on %d packages, want the provider and the function: %v", len(deps), deps)
+	}
+	for _, d := range deps {
+		dep, _ := d.(map[string]any)
+		if got := dep["version"]; got != want {
+			t.Errorf("dependency %v: version %q, want the stamped range %q", dep, got, want)
+		}
+	}
+	if !strings.Contains(want, "<") {
+		t.Errorf("the stamped range %q has no upper bound", want)
+	}
+
+	pspec, _ := meta("provider-github-arc.xpkg", "Provider")["spec"].(map[string]any)
+	if _, ok := pspec["controller"]; ok {
+		t.Errorf("the provider package has spec.controller, which Crossplane v2 ignores: %v", pspec["controller"])
+	}
+	if caps, _ := pspec["capabilities"].([]any); len(caps) != 1 || caps[0] != "safe-start" {
+		t.Errorf("the provider's capabilities are %v, want [safe-start]", pspec["capabilities"])
+	}
+}
+
 // imageFiles returns the regular files of every layer of img, by path.
 func imageFiles(t *testing.T, img v1.Image) map[string]string {
 	t.Helper()

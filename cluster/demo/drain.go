@@ -38,9 +38,6 @@ func (e *Env) WaitDrained(ctx context.Context, stream *Stream, teams []*Team, in
 		if serr := stream.Err(); serr != nil {
 			return jobs, serr
 		}
-		if perr := e.providerExited(); perr != nil {
-			return jobs, fmt.Errorf("%s (%s): %w", errNotDrained, last, perr)
-		}
 		select {
 		case <-ctx.Done():
 			return jobs, fmt.Errorf("%s within %s (%s): %w", errNotDrained, timeout, last, ctx.Err())

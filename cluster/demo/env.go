@@ -1,9 +1,11 @@
-// Package demo brings up the whole product on the local cluster for `make run`, the
-// benchmarks and the chaos run: the cluster, the GitHub simulator, the provider as a
-// process, the pod stand-in (which runs the real listener binary for listener pods
-// and plays runners), and teams' runner pools rendered by the composition function.
-// It also observes what happens (jobs, runner pods, calls) and tears everything down
-// in order.
+// Package demo brings up the whole product on a local cluster of its own for `make
+// run`, the benchmarks, the chaos run and the end-to-end tests: the cluster, Crossplane
+// with its package registry (cluster/crossplane), the GitHub simulator, the pod
+// stand-in (which plays the provider's and the function's pods with the real binaries,
+// runs the real listener binary for listener pods and plays runners), the packages
+// installed with the Crossplane CLI, and teams' runner pools that Crossplane composes
+// from their AutoscalingRunnerSets and claims. It also observes what happens (jobs,
+// runner pods, calls) and tears everything down in order.
 package demo
 
 import (
@@ -26,8 +28,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/arc-crossplane/provider-github-arc/apis"
+	"github.com/arc-crossplane/provider-github-arc/cluster/crossplane"
 	"github.com/arc-crossplane/provider-github-arc/cluster/standin"
 	"github.com/arc-crossplane/provider-github-arc/cluster/testenv"
 	ghclient "github.com/arc-crossplane/provider-github-arc/internal/clients/github"
@@ -50,27 +54,20 @@ var Repositories = []string{"api", "web", "docs"}
 // removes what a killed run left.
 const LabelDemo = "arc.crossplane.io/demo"
 
-// ProviderMode selects how the provider runs.
-type ProviderMode string
-
-const (
-	// ProviderBinary runs bin/provider, built from ./cmd/provider.
-	ProviderBinary ProviderMode = "binary"
-	// ProviderEmbedded runs the provider's controllers in a child process of this
-	// executable (RoleProvider), watching only the demo's namespaces.
-	ProviderEmbedded ProviderMode = "embedded"
-)
+// DefaultClusterName is the local cluster the demo runs on unless told otherwise: one
+// of its own, since Crossplane owns the provider's CRDs there, and the tests of the
+// other packages install them on the shared cluster themselves.
+const DefaultClusterName = "provider-github-arc-crossplane"
 
 const (
 	errBuild       = "cannot build"
 	errCluster     = "cannot start the local cluster"
+	errCrossplane  = "cannot start Crossplane"
 	errSimulator   = "cannot start the GitHub simulator"
-	errProvider    = "cannot start the provider"
 	errStandIn     = "cannot start the pod stand-in"
 	errExecutable  = "cannot find this executable"
 	errWorkDir     = "cannot create the work folder"
 	errNamespace   = "cannot create the namespace"
-	errCredentials = "cannot create the team's credentials"
 	errRunnerGroup = "cannot create the runner group"
 	errEndSession  = "cannot end the scale set's message session"
 )
@@ -83,17 +80,22 @@ type Options struct {
 	WorkDir string
 	// Progress receives one line per step, for people.
 	Progress func(format string, args ...any)
-	// Provider selects how the provider runs; ProviderBinary by default.
-	Provider ProviderMode
-	// ProviderArgs are added to the provider binary's flags.
+	// ClusterName is the local cluster (cluster/up.sh's ARC_CLUSTER_NAME); the
+	// variable, else DefaultClusterName, when empty. A cluster that does not
+	// exist is created, with Crossplane, and removed by Close.
+	ClusterName string
+	// Nodes is how many fake nodes the cluster gets when it is created (20, for
+	// 2,200 pods, when zero).
+	Nodes int
+	// ProviderArgs are added to the provider's container args through its
+	// DeploymentRuntimeConfig, as a platform engineer would.
 	ProviderArgs []string
 	// Faults are in force at the simulator from the start.
 	Faults simulator.Faults
 	// Seed seeds the simulator's fault injection.
 	Seed uint64
-	// ProviderEnv is added to the provider's environment.
-	ProviderEnv []string
-	// StandInLog receives the stand-in's logs (the listeners' output among them).
+	// StandInLog receives the stand-in's logs (the provider's, the function's and
+	// the listeners' output among them).
 	StandInLog logr.Logger
 	// RunnerJobWait bounds how long a played runner waits for its job.
 	RunnerJobWait time.Duration
@@ -106,16 +108,21 @@ type Env struct {
 	Kube    client.Client
 	Clients kubernetes.Interface
 	Cluster *testenv.Env
-	// StartedCluster tells that the cluster did not exist before: teardown removes it.
+	// ClusterName is the local cluster's name.
+	ClusterName string
+	// StartedCluster tells that the cluster did not exist before: Close removes it.
 	StartedCluster bool
-	Sim            *simulator.Server
-	SimClient      *simclient.Client
-	Provider       *Process
-	providerLog    string
-	// ListenerBinary is the real listener executable (what listener processes run).
-	ListenerBinary string
-	Listeners      *UsageSampler
-	Pods           *PodRecorder
+	// Registry is the address of the package registry Crossplane installs from.
+	Registry  string
+	Sim       *simulator.Server
+	SimClient *simclient.Client
+	// Binaries are the provider's, function's and listener's executables, built
+	// from this tree: what the stand-in runs for their pods.
+	ProviderBinary, FunctionBinary, ListenerBinary string
+	// Provider and Listeners sample the CPU time and memory of the provider's and
+	// the listeners' processes.
+	Provider, Listeners *UsageSampler
+	Pods                *PodRecorder
 
 	// KeepWorkDir keeps a temporary work folder (its logs) after Close.
 	KeepWorkDir bool
@@ -128,7 +135,7 @@ type Env struct {
 	mu       sync.Mutex
 	logFiles []*os.File
 	teams    []*Team
-	standins map[string]standinHandle
+	standin  *standinHandle
 }
 
 type standinHandle struct {
@@ -142,15 +149,18 @@ func (o *Options) progress(format string, args ...any) {
 	}
 }
 
-// Start builds what is missing and starts the cluster, the simulator, the provider
-// and the pod recorder. Teams come next (AddTeam). On error, what was started is
-// stopped.
+// Start builds what is missing and starts the cluster with Crossplane, the simulator
+// and the pod stand-in, and installs the packages (make xpkg builds them). Teams come
+// next (AddTeams). On error, what was started is stopped.
 func Start(ctx context.Context, o Options) (env *Env, err error) {
 	if o.RepoRoot == "" {
 		o.RepoRoot = testenv.RepoRoot()
 	}
-	if o.Provider == "" {
-		o.Provider = ProviderBinary
+	if o.ClusterName == "" {
+		o.ClusterName = os.Getenv("ARC_CLUSTER_NAME")
+	}
+	if o.ClusterName == "" {
+		o.ClusterName = DefaultClusterName
 	}
 	tempWorkDir := o.WorkDir == ""
 	if tempWorkDir {
@@ -161,25 +171,29 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 	if o.RunnerJobWait == 0 {
 		o.RunnerJobWait = 10 * time.Minute
 	}
-	e := &Env{opts: o, standins: map[string]standinHandle{}, tempWorkDir: tempWorkDir}
+	// The demo's clients are controller-runtime's; what they would log is not
+	// the demo's to show.
+	ctrllog.SetLogger(logr.Discard())
+	e := &Env{opts: o, tempWorkDir: tempWorkDir, ClusterName: o.ClusterName}
 	e.bgCtx, e.bgCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			e.stopProcesses()
+			if e.StartedCluster {
+				e.clusterDown(context.Background())
+			}
 		}
 	}()
 
 	bin := filepath.Join(o.WorkDir, "bin")
-	pkgs := []string{"./cmd/listener"}
-	if o.Provider == ProviderBinary {
-		pkgs = append(pkgs, "./cmd/provider")
-	}
-	for _, p := range pkgs {
+	for _, p := range []string{"./cmd/listener", "./cmd/provider", "./cmd/function"} {
 		if err := e.build(ctx, p, bin); err != nil {
 			return nil, err
 		}
 	}
 	e.ListenerBinary = filepath.Join(bin, "listener")
+	e.ProviderBinary = filepath.Join(bin, "provider")
+	e.FunctionBinary = filepath.Join(bin, "function")
 
 	if err := e.startCluster(ctx); err != nil {
 		return nil, err
@@ -207,11 +221,18 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 	}
 	o.progress("simulator listening on %s", e.Sim.URL)
 
-	if err := e.startProvider(); err != nil {
+	e.Provider = NewUsageSampler(e.bgCtx, e.ProviderBinary, 250*time.Millisecond)
+	e.Listeners = NewUsageSampler(e.bgCtx, e.ListenerBinary, 250*time.Millisecond)
+	if err := e.startStandIn(); err != nil {
 		return nil, err
 	}
-	e.Listeners = NewUsageSampler(e.bgCtx, e.ListenerBinary, 250*time.Millisecond)
 	if e.Pods, err = StartPodRecorder(e.bgCtx, e.Clients); err != nil {
+		return nil, err
+	}
+	if err := e.installPackages(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.createPlatformConfig(ctx); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -233,35 +254,37 @@ func (e *Env) build(ctx context.Context, pkg, out string) error {
 	return nil
 }
 
-// clusterDirExists tells whether the local cluster (as cluster/lib.sh names it) was
-// created before, in which case the demo reuses it and leaves it running.
-func clusterDirExists() bool {
+// clusterExists tells whether the named local cluster was created before, in which
+// case the demo reuses it and leaves it running.
+func clusterExists(name string) bool {
 	home := os.Getenv("KWOK_WORKDIR")
 	if home == "" {
 		h, _ := os.UserHomeDir()
 		home = filepath.Join(h, ".kwok")
 	}
-	name := os.Getenv("ARC_CLUSTER_NAME")
-	if name == "" {
-		name = "provider-github-arc"
-	}
 	_, err := os.Stat(filepath.Join(home, "clusters", name))
 	return err == nil
 }
 
+// startCluster starts (or reuses) the cluster and Crossplane on it with the local
+// world's scripts.
 func (e *Env) startCluster(ctx context.Context) error {
-	if os.Getenv(testenv.EnvKubeconfig) != "" {
-		e.opts.progress("using the cluster of %s=%s", testenv.EnvKubeconfig, os.Getenv(testenv.EnvKubeconfig))
+	e.StartedCluster = !clusterExists(e.ClusterName)
+	if e.StartedCluster {
+		e.opts.progress("starting the local cluster %s (the first start builds Kubernetes, etcd and kwok: minutes)", e.ClusterName)
 	} else {
-		e.StartedCluster = !clusterDirExists()
-		if e.StartedCluster {
-			e.opts.progress("starting the local cluster (the first start builds Kubernetes, etcd and kwok: minutes)")
-		} else {
-			e.opts.progress("starting or reusing the local cluster")
-		}
+		e.opts.progress("reusing the local cluster %s", e.ClusterName)
+	}
+	kubeconfig, err := e.script(ctx, "up.sh")
+	if err != nil {
+		return fmt.Errorf("%s: %w", errCluster, err)
+	}
+	e.opts.progress("starting Crossplane core and its RBAC manager (the first start builds them: minutes)")
+	if e.Registry, err = e.script(ctx, "crossplane-up.sh"); err != nil {
+		return fmt.Errorf("%s: %w", errCrossplane, err)
 	}
 	testenv.AddToSchemes = append(testenv.AddToSchemes, apis.AddToScheme)
-	c, err := testenv.Start(ctx)
+	c, err := testenv.Connect(kubeconfig)
 	if err != nil {
 		return fmt.Errorf("%s: %w", errCluster, err)
 	}
@@ -269,103 +292,52 @@ func (e *Env) startCluster(ctx context.Context) error {
 	if e.Clients, err = kubernetes.NewForConfig(c.Config); err != nil {
 		return fmt.Errorf("%s: %w", errCluster, err)
 	}
-	e.opts.progress("cluster up (kubeconfig %s); CRDs installed", c.Kubeconfig)
+	e.opts.progress("cluster up (kubeconfig %s); Crossplane installs packages from %s", c.Kubeconfig, e.Registry)
 	return nil
 }
 
-func (e *Env) startProvider() error {
-	logPath := filepath.Join(e.opts.WorkDir, "provider.log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+// script runs one of the local world's scripts on the demo's cluster and returns
+// the last line it printed.
+func (e *Env) script(ctx context.Context, name string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(e.opts.RepoRoot, "cluster", name)) //nolint:gosec // our scripts
+	cmd.Env = append(os.Environ(), "ARC_CLUSTER_NAME="+e.ClusterName)
+	if e.opts.Nodes > 0 {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("ARC_CLUSTER_NODES=%d", e.opts.Nodes))
+	}
+	var out strings.Builder
+	cmd.Stdout = &out
+	cmd.Stderr = e.scriptLog()
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("cluster/%s: %w", name, err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	return strings.TrimSpace(lines[len(lines)-1]), nil
+}
+
+// scriptLog is where the scripts' progress goes: a file in the work folder, since
+// a first build's lines would flood the demo's view.
+func (e *Env) scriptLog() io.Writer {
+	f, err := os.OpenFile(filepath.Join(e.opts.WorkDir, "cluster.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return fmt.Errorf("%s: %w", errProvider, err)
+		return io.Discard
 	}
 	e.mu.Lock()
-	e.logFiles = append(e.logFiles, logFile)
+	e.logFiles = append(e.logFiles, f)
 	e.mu.Unlock()
-	p := &Process{Name: "provider", Log: logFile, Env: append([]string{"KUBECONFIG=" + e.Cluster.Kubeconfig}, e.opts.ProviderEnv...)}
-	switch e.opts.Provider {
-	case ProviderEmbedded:
-		self, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("%s: %w", errExecutable, err)
-		}
-		p.Path = self
-		p.Env = append(p.Env, EnvRole+"="+RoleProvider, EnvProviderNamespaces+"=")
-	default:
-		p.Path = filepath.Join(e.opts.WorkDir, "bin", "provider")
-		// Loopback ports the kernel picks, unless asked for one (the
-		// provider refuses a flag given twice): the listeners run on this
-		// host too.
-		for _, flag := range []string{"--metrics-bind-address", "--health-probe-bind-address"} {
-			if !hasFlag(e.opts.ProviderArgs, flag) {
-				p.Args = append(p.Args, flag+"=127.0.0.1:0")
-			}
-		}
-		p.Args = append(p.Args, e.opts.ProviderArgs...)
-	}
-	e.Provider, e.providerLog = p, logPath
-	return nil
+	return f
 }
 
-// hasFlag reports whether args set flag, as "--flag=v" or "--flag v".
-func hasFlag(args []string, flag string) bool {
-	for _, a := range args {
-		if a == flag || strings.HasPrefix(a, flag+"=") {
-			return true
-		}
-	}
-	return false
+func (e *Env) clusterDown(ctx context.Context) error {
+	e.opts.progress("removing the local cluster %s and its Crossplane", e.ClusterName)
+	_, err := e.script(ctx, "down.sh")
+	return err
 }
 
-// providerExited is why the provider ended on its own, with where its log is;
-// nil while it runs. A wait for the provider's work fails with it at once
-// instead of at its deadline.
-func (e *Env) providerExited() error {
-	if e.Provider == nil {
-		return nil
-	}
-	if err := e.Provider.Exited(); err != nil {
-		return fmt.Errorf("%w (its log: %s)", err, e.providerLog)
-	}
-	return nil
-}
-
-// ensureProvider starts the provider once the first team's namespace is known: the
-// embedded provider is told its namespaces at start.
-func (e *Env) ensureProvider() error {
-	if e.Provider.Pid() > 0 {
-		if e.opts.Provider != ProviderEmbedded {
-			return nil
-		}
-		// The embedded provider watches a fixed set of namespaces: restart it
-		// with the new one. It is crash-safe, so a short grace will do.
-		if err := e.Provider.Stop(5 * time.Second); err != nil {
-			return err
-		}
-	}
-	if e.opts.Provider == ProviderEmbedded {
-		var nss []string
-		for _, t := range e.teams {
-			nss = append(nss, t.Namespace)
-		}
-		env := e.Provider.Env[:0:0]
-		for _, v := range e.Provider.Env {
-			if !strings.HasPrefix(v, EnvProviderNamespaces+"=") {
-				env = append(env, v)
-			}
-		}
-		e.Provider.Env = append(env, EnvProviderNamespaces+"="+strings.Join(nss, ","))
-	}
-	if err := e.Provider.Start(); err != nil {
-		return err
-	}
-	e.opts.progress("provider running (pid %d, %s mode, log %s)", e.Provider.Pid(), e.opts.Provider, filepath.Join(e.opts.WorkDir, "provider.log"))
-	return nil
-}
-
-// startStandIn plays the pods of one namespace: a stand-in per namespace, because
-// other tests on the shared cluster play their own namespaces.
-func (e *Env) startStandIn(ns string) error {
+// startStandIn plays every pod of the cluster that has a process: the provider's
+// and the function's (their binaries built from this tree, each on a loopback
+// address of its own that the hosts file of Crossplane core names), listeners and
+// runners.
+func (e *Env) startStandIn() error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("%s: %w", errExecutable, err)
@@ -376,21 +348,61 @@ func (e *Env) startStandIn(ns string) error {
 		log = e.standinFileLog()
 	}
 	s, err := standin.Start(sctx, standin.Options{
-		Config: e.Cluster.Config, Namespace: ns, Simulator: e.SimClient,
+		Config: e.Cluster.Config, Simulator: e.SimClient,
 		RunnerJobWait:  e.opts.RunnerJobWait,
 		ListenerBinary: self,
 		ListenerEnv:    append([]string{EnvRole + "=" + RoleListenerShim, EnvListenerBinary + "=" + e.ListenerBinary}, listenerAddrEnv...),
+		Programs:       e.programs(),
+		HostsFile:      filepath.Join(crossplaneDir(e.ClusterName), crossplane.FileHosts),
 		WorkDir:        e.opts.WorkDir,
-		Log:            log.WithValues("namespace", ns),
+		Log:            log,
 	})
 	if err != nil {
 		cancel()
 		return fmt.Errorf("%s: %w", errStandIn, err)
 	}
 	e.mu.Lock()
-	e.standins[ns] = standinHandle{cancel: cancel, s: s}
+	e.standin = &standinHandle{cancel: cancel, s: s}
 	e.mu.Unlock()
 	return nil
+}
+
+// crossplaneDir is the folder of the cluster's Crossplane (cluster/lib.sh's
+// crossplane_dir).
+func crossplaneDir(cluster string) string {
+	home := os.Getenv("KWOK_WORKDIR")
+	if home == "" {
+		h, _ := os.UserHomeDir()
+		home = filepath.Join(h, ".kwok")
+	}
+	return filepath.Join(home, "clusters", cluster, "crossplane")
+}
+
+// programs are the binaries that stand for the packages' images. Their ports are
+// those of the pods (metrics 8080, health 8081, gRPC 9443) on the pod's address,
+// but for the metrics and probes of the provider and the function: Crossplane's
+// RBAC manager holds port 8080 of every address, so they take free ones.
+func (e *Env) programs() map[string]standin.Program {
+	return map[string]standin.Program{
+		ProviderPackage: {Binary: e.ProviderBinary, BindArgs: func(ip string) []string {
+			return []string{"--metrics-bind-address=" + ip + ":0", "--health-probe-bind-address=" + ip + ":0"}
+		}},
+		FunctionPackage: {Binary: e.FunctionBinary, BindArgs: func(ip string) []string {
+			return []string{"--address=" + ip + ":9443", "--metrics-address=" + ip + ":0"}
+		}},
+	}
+}
+
+// KillProvider SIGKILLs the provider's process (a crash) and returns how many it
+// killed; the stand-in starts it again, as the kubelet restarts a container.
+func (e *Env) KillProvider() int {
+	pids := ChildrenRunning(e.ProviderBinary)
+	for _, pid := range pids {
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Kill()
+		}
+	}
+	return len(pids)
 }
 
 // KillListeners SIGKILLs every listener process running now and returns how many.
@@ -417,10 +429,11 @@ func (e *Env) createNamespace(ctx context.Context, name string) error {
 	return nil
 }
 
-// Close tears down what Start and AddTeam started, in order: each team's runner pool
+// Close tears down what Start and AddTeams started, in order: each team's runner pool
 // (while the provider still runs, so its finalizers are honoured), the namespaces,
-// the stand-ins, the provider, the simulator and, when the demo created it, the
-// cluster. It is safe to call after a partial start.
+// the stand-in (and with it the provider's and the function's processes), the
+// simulator and, when the demo created it, the cluster with its Crossplane. It is
+// safe to call after a partial start.
 func (e *Env) Close(ctx context.Context) error {
 	var errs []error
 	if err := e.DeleteTeams(ctx, e.Teams()...); err != nil {
@@ -439,11 +452,8 @@ func (e *Env) Close(ctx context.Context) error {
 		e.opts.progress("logs kept in %s", e.opts.WorkDir)
 	}
 	if e.StartedCluster {
-		e.opts.progress("removing the local cluster this run created")
-		cmd := exec.CommandContext(ctx, filepath.Join(e.opts.RepoRoot, "cluster", "down.sh")) //nolint:gosec // our script
-		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-		if err := cmd.Run(); err != nil {
-			errs = append(errs, fmt.Errorf("cluster/down.sh: %w", err))
+		if err := e.clusterDown(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -451,17 +461,12 @@ func (e *Env) Close(ctx context.Context) error {
 
 func (e *Env) stopProcesses() {
 	e.mu.Lock()
-	handles := e.standins
-	e.standins = map[string]standinHandle{}
+	h := e.standin
+	e.standin = nil
 	e.mu.Unlock()
-	for _, h := range handles {
+	if h != nil {
 		h.cancel()
-	}
-	for _, h := range handles {
 		h.s.Wait()
-	}
-	if e.Provider != nil {
-		_ = e.Provider.Stop(30 * time.Second)
 	}
 	if e.bgCancel != nil {
 		e.bgCancel()

@@ -150,6 +150,23 @@ type TeamCounts struct {
 	PodsPending, PodsReady int
 	// PodsFinished exist still, though their runner exited.
 	PodsFinished int
+	// Ready and Synced are the conditions Crossplane shows on the team's
+	// object; empty when not read (WithStates).
+	Ready, Synced string
+}
+
+// WithStates adds each team's Ready and Synced conditions to its counts, read at
+// most every 2 s a team (Team.CachedState).
+func WithStates(ctx context.Context, counts []TeamCounts, teams []*Team) []TeamCounts {
+	for i := range counts {
+		for _, t := range teams {
+			if t.Namespace == counts[i].Team {
+				s := t.CachedState(ctx)
+				counts[i].Ready, counts[i].Synced = s.Ready, s.Synced
+			}
+		}
+	}
+	return counts
 }
 
 // Snapshot counts jobs (by the stream that submitted them) and runner pods per team.

@@ -2,16 +2,12 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -25,25 +21,6 @@ const (
 // every Linux architecture Go supports.
 const clockTicks = 100
 
-// Process is a child process the demo started and may restart: the provider. It is
-// started in a process group of its own, so a Ctrl-C at the terminal reaches only the
-// demo, which then tears down in order while the provider still runs.
-type Process struct {
-	Name string
-	Path string
-	Args []string
-	Env  []string
-	Log  io.Writer
-
-	mu    sync.Mutex
-	cmd   *exec.Cmd
-	done  chan struct{}
-	usage Usage // of the runs that ended
-	// ending is set by Kill and Stop: an exit without it is the process's own.
-	ending bool
-	exited error
-}
-
 // Usage is the CPU time and peak resident memory of one or more processes.
 type Usage struct {
 	CPUSeconds   float64
@@ -55,131 +32,6 @@ func (u Usage) Add(o Usage) Usage {
 	u.CPUSeconds += o.CPUSeconds
 	if o.PeakRSSBytes > u.PeakRSSBytes {
 		u.PeakRSSBytes = o.PeakRSSBytes
-	}
-	return u
-}
-
-// Start runs the process.
-func (p *Process) Start() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.startLocked()
-}
-
-func (p *Process) startLocked() error {
-	cmd := exec.Command(p.Path, p.Args...) //nolint:gosec // our own binaries
-	cmd.Env = append(os.Environ(), p.Env...)
-	cmd.Stdout, cmd.Stderr = p.Log, p.Log
-	// Pdeathsig: the provider must not outlive a demo that was killed outright.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("%s %s: %w", errStartProcess, p.Name, err)
-	}
-	done := make(chan struct{})
-	p.ending, p.exited = false, nil
-	go func() {
-		werr := cmd.Wait()
-		p.mu.Lock()
-		if !p.ending {
-			if werr == nil {
-				werr = errors.New("exit status 0")
-			}
-			p.exited = fmt.Errorf("%s %s: %w", p.Name, errExited, werr)
-		}
-		if st := cmd.ProcessState; st != nil {
-			if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-				p.usage = p.usage.Add(Usage{
-					CPUSeconds:   time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds(),
-					PeakRSSBytes: ru.Maxrss * 1024,
-				})
-			}
-		}
-		p.mu.Unlock()
-		close(done)
-	}()
-	p.cmd, p.done = cmd, done
-	return nil
-}
-
-// Pid is the running process's id, 0 when none runs.
-func (p *Process) Pid() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil || p.cmd.Process == nil {
-		return 0
-	}
-	select {
-	case <-p.done:
-		return 0
-	default:
-		return p.cmd.Process.Pid
-	}
-}
-
-// Exited is why the process's last run ended when it ended on its own (a bad
-// flag, a crash), not by Kill or Stop; nil while it runs or after those.
-func (p *Process) Exited() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.exited
-}
-
-// Kill ends the process with SIGKILL (a crash, as chaos wants it), waits for it, and
-// starts it again when restart is set (as a Deployment would).
-func (p *Process) Kill(restart bool) error {
-	p.mu.Lock()
-	cmd, done := p.cmd, p.done
-	p.ending = true
-	p.mu.Unlock()
-	if cmd == nil {
-		return nil
-	}
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	<-done
-	if !restart {
-		return nil
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.startLocked()
-}
-
-// Stop ends the process with SIGTERM and waits up to grace before killing it.
-func (p *Process) Stop(grace time.Duration) error {
-	p.mu.Lock()
-	cmd, done := p.cmd, p.done
-	p.ending = true
-	p.mu.Unlock()
-	if cmd == nil {
-		return nil
-	}
-	select {
-	case <-done:
-		return nil
-	default:
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("%s %s: %w", errStopProcess, p.Name, err)
-	}
-	select {
-	case <-done:
-	case <-time.After(grace):
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
-	return nil
-}
-
-// Usage is the CPU time of every run so far and the largest peak RSS, the running
-// one's read from /proc.
-func (p *Process) Usage() Usage {
-	p.mu.Lock()
-	u := p.usage
-	p.mu.Unlock()
-	if pid := p.Pid(); pid > 0 {
-		if cur, err := ReadUsage(pid); err == nil {
-			u = u.Add(cur)
-		}
 	}
 	return u
 }

@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
-	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -23,23 +23,24 @@ import (
 	actionsv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/actions/v1alpha1"
 	arcv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/arc/v1alpha1"
 	runnersv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
+	ghclient "github.com/arc-crossplane/provider-github-arc/internal/clients/github"
+	arcruntime "github.com/arc-crossplane/provider-github-arc/internal/controller/runtime"
 	"github.com/arc-crossplane/provider-github-arc/internal/function"
 )
 
-// ProviderConfigName is the ProviderConfig (and, with a suffix, Secret) each team
-// namespace gets.
-const (
-	ProviderConfigName = "github"
-	credentialsSecret  = "github-credentials"
-	compositionOwner   = client.FieldOwner("arc-demo-composition")
+// The kinds a team writes: the namespaced v2 composite and the legacy claim.
+var (
+	CompositeGVK = schema.GroupVersionKind{Group: function.CompositeGroup, Version: "v1alpha1", Kind: function.CompositeKind}
+	ClaimGVK     = schema.GroupVersionKind{Group: function.CompositeGroup, Version: "v1alpha1", Kind: function.CompositeKind + "Claim"}
 )
 
 const (
-	errExample = "cannot read the team's example"
-	errRender  = "cannot render the team's runner pool"
-	errApply   = "cannot apply a composed resource"
-	errReady   = "the team's runner pool did not become ready"
-	errDelete  = "cannot remove the team's runner pool"
+	errExample  = "cannot read the team's example"
+	errCreate   = "cannot create the team's runner pool"
+	errReady    = "the team's runner pool did not become ready"
+	errDelete   = "cannot remove the team's runner pool"
+	errLeftover = "Crossplane left the team's resources behind"
+	deleteWait  = 3 * time.Minute
 )
 
 // TeamSpec is one team's runner pool.
@@ -54,31 +55,33 @@ type TeamSpec struct {
 	ScaleSetName string
 	// MinRunners and MaxRunners bound the pool.
 	MinRunners, MaxRunners int32
+	// Claim asks through the legacy AutoscalingRunnerSetClaim instead of a
+	// namespaced AutoscalingRunnerSet.
+	Claim bool
 }
 
-// Team is a team's namespace with its credentials and its runner pool, kept
-// composed by a loop that plays Crossplane's part: render with the composition
-// function, apply, observe, render again.
+// Team is a team's namespace with the composite resource (or claim) it wrote;
+// Crossplane composes its runner pool.
 type Team struct {
 	Spec      TeamSpec
 	Namespace string
 	// ScaleSetName is what the team's jobs ask for in runs-on.
 	ScaleSetName string
+	// Object is what the team wrote, as it was created.
+	Object *unstructured.Unstructured
+	// Created is when it was created.
+	Created time.Time
 
 	env *Env
-	xr  function.Composite
 
-	mu         sync.Mutex
-	status     function.Status
-	waiting    []string
-	lastErr    error
-	cancel     context.CancelFunc
-	composeEnd chan struct{}
+	// The last state read, for CachedState.
+	stateMu sync.Mutex
+	state   TeamState
+	stateAt time.Time
 }
 
-// AddTeams creates each team's namespace, Secret and ProviderConfig, starts its pod
-// stand-in, starts (or restarts) the provider, and starts composing its runner pool.
-// Wait for it with WaitReady.
+// AddTeams creates each team's namespace and its AutoscalingRunnerSet or claim.
+// Wait for them with WaitReady.
 func (e *Env) AddTeams(ctx context.Context, specs ...TeamSpec) ([]*Team, error) {
 	var out []*Team
 	for _, s := range specs {
@@ -91,14 +94,6 @@ func (e *Env) AddTeams(ctx context.Context, specs ...TeamSpec) ([]*Team, error) 
 		e.mu.Unlock()
 		out = append(out, t)
 	}
-	if err := e.ensureProvider(); err != nil {
-		return out, err
-	}
-	for _, t := range out {
-		cctx, cancel := context.WithCancel(e.bgCtx)
-		t.cancel, t.composeEnd = cancel, make(chan struct{})
-		go t.composeLoop(cctx)
-	}
 	return out, nil
 }
 
@@ -110,48 +105,30 @@ func (e *Env) Teams() []*Team {
 }
 
 func (e *Env) newTeam(ctx context.Context, s TeamSpec) (*Team, error) {
-	xr, err := e.composite(s)
+	obj, err := e.composite(s)
 	if err != nil {
 		return nil, err
 	}
-	t := &Team{Spec: s, Namespace: s.Name, ScaleSetName: xr.Parameters.ScaleSetName, env: e, xr: xr}
-	e.opts.progress("team %s: namespace, credentials Secret and ProviderConfig %q", s.Name, ProviderConfigName)
+	scaleSet, _, _ := unstructured.NestedString(obj.Object, "spec", "scaleSetName")
+	if scaleSet == "" {
+		scaleSet = s.Name
+	}
+	t := &Team{Spec: s, Namespace: s.Name, ScaleSetName: scaleSet, Object: obj, env: e}
 	if err := e.createNamespace(ctx, s.Name); err != nil {
 		return nil, err
 	}
-	sec := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: s.Name, Name: credentialsSecret},
-		Data:       map[string][]byte{arcv1alpha1.DefaultTokenKey: []byte(PAT)},
+	if err := e.Kube.Create(ctx, obj.DeepCopy()); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", errCreate, s.Name, err)
 	}
-	pc := &arcv1alpha1.ProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Namespace: s.Name, Name: ProviderConfigName},
-		Spec: arcv1alpha1.ProviderConfigSpec{
-			GitHubConfigURL: arcv1alpha1.GitHubConfigURL(e.OrgURL()),
-			Credentials: arcv1alpha1.Credentials{
-				Source: arcv1alpha1.CredentialsSourceSecret, Type: arcv1alpha1.CredentialsTypePAT,
-				SecretRef: xpv2.LocalSecretReference{Name: credentialsSecret},
-			},
-			CABundle: &arcv1alpha1.CABundle{PEM: arcv1alpha1.PEMBundle(e.Sim.CACertPEM)},
-		},
-	}
-	for _, o := range []client.Object{sec, pc} {
-		if err := e.Kube.Create(ctx, o); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", errCredentials, s.Name, err)
-		}
-	}
-	if err := e.startStandIn(s.Name); err != nil {
-		return nil, err
-	}
+	t.Created = time.Now()
+	e.opts.progress("team %s: %s %s/%s created (scale set %q)", s.Name, obj.GetKind(), s.Name, s.Name, scaleSet)
 	return t, nil
 }
 
-// composite builds the team's AutoscalingRunnerSet: from its example when it has
-// one, pointed at the simulator and this namespace's ProviderConfig.
-func (e *Env) composite(s TeamSpec) (function.Composite, error) {
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": function.CompositeGroup + "/v1alpha1", "kind": function.CompositeKind,
-		"metadata": map[string]any{}, "spec": map[string]any{},
-	}}
+// composite builds the team's AutoscalingRunnerSet (or claim): from its example when
+// it has one, pointed at the simulator and the platform's ClusterProviderConfig.
+func (e *Env) composite(s TeamSpec) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{}}}
 	if s.Example != "" {
 		path := s.Example
 		if !filepath.IsAbs(path) {
@@ -159,138 +136,101 @@ func (e *Env) composite(s TeamSpec) (function.Composite, error) {
 		}
 		raw, err := os.ReadFile(path) //nolint:gosec // the repository's examples
 		if err != nil {
-			return function.Composite{}, fmt.Errorf("%s: %w", errExample, err)
+			return nil, fmt.Errorf("%s: %w", errExample, err)
 		}
 		if err := yaml.Unmarshal(raw, &u.Object); err != nil {
-			return function.Composite{}, fmt.Errorf("%s %s: %w", errExample, path, err)
+			return nil, fmt.Errorf("%s %s: %w", errExample, path, err)
 		}
 	}
+	gvk := CompositeGVK
+	if s.Claim {
+		gvk = ClaimGVK
+	}
+	u.SetGroupVersionKind(gvk)
 	u.SetName(s.Name)
 	u.SetNamespace(s.Name)
 	spec, _ := u.Object["spec"].(map[string]any)
-	if spec == nil {
-		spec = map[string]any{}
-		u.Object["spec"] = spec
-	}
-	spec["providerConfigRef"] = map[string]any{"kind": arcv1alpha1.ProviderConfigKind, "name": ProviderConfigName}
+	spec["providerConfigRef"] = map[string]any{"kind": arcv1alpha1.ClusterProviderConfigKind, "name": ProviderConfigName}
 	spec["githubConfigURL"] = e.OrgURL()
 	spec["minRunners"] = int64(s.MinRunners)
 	spec["maxRunners"] = int64(s.MaxRunners)
 	if s.ScaleSetName != "" {
 		spec["scaleSetName"] = s.ScaleSetName
 	}
-	xr, err := function.ReadComposite(u)
+	return u, nil
+}
+
+// Get reads what the team wrote, as it is now.
+func (t *Team) Get(ctx context.Context) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(t.Object.GroupVersionKind())
+	err := t.env.Kube.Get(ctx, client.ObjectKeyFromObject(t.Object), u)
+	return u, err
+}
+
+// TeamState is what Crossplane shows on the team's object.
+type TeamState struct {
+	// Ready and Synced are the object's conditions, "Unknown" while it has none.
+	Ready, Synced string
+	// Message is why it is not ready or not synced, when it says.
+	Message string
+	// ScaleSetID is the scale set's id, 0 while unknown.
+	ScaleSetID int64
+}
+
+// State reads the team's object and its conditions.
+func (t *Team) State(ctx context.Context) (TeamState, error) {
+	u, err := t.Get(ctx)
 	if err != nil {
-		return function.Composite{}, fmt.Errorf("%s: %w", errExample, err)
+		return TeamState{Ready: "Unknown", Synced: "Unknown"}, err
 	}
-	return xr, nil
+	ready, synced := condition(u, "Ready"), condition(u, "Synced")
+	s := TeamState{Ready: string(ready.Status), Synced: string(synced.Status)}
+	switch {
+	case synced.Status != corev1.ConditionTrue && synced.Message != "":
+		s.Message = synced.Message
+	case ready.Status != corev1.ConditionTrue && ready.Message != "":
+		s.Message = ready.Message
+	}
+	id, _, _ := unstructured.NestedInt64(u.Object, "status", "scaleSetID")
+	s.ScaleSetID = id
+	return s, nil
 }
 
-// composeLoop renders and applies the team's composed resources every second, as
-// Crossplane's composite reconciler would with this composition function.
-func (t *Team) composeLoop(ctx context.Context) {
-	defer close(t.composeEnd)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		err := t.compose(ctx)
-		t.mu.Lock()
-		changed := (err == nil) != (t.lastErr == nil) || (err != nil && err.Error() != t.lastErr.Error())
-		t.lastErr = err
-		t.mu.Unlock()
-		if changed && err != nil && ctx.Err() == nil {
-			t.env.opts.progress("team %s: composing: %v (retrying every second)", t.Namespace, err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+// CachedState is State read at most every 2 s: a view refreshed every half second
+// then adds little to the API server's load.
+func (t *Team) CachedState(ctx context.Context) TeamState {
+	t.stateMu.Lock()
+	defer t.stateMu.Unlock()
+	if time.Since(t.stateAt) > 2*time.Second {
+		if s, err := t.State(ctx); err == nil {
+			t.state, t.stateAt = s, time.Now()
 		}
 	}
+	return t.state
 }
 
-func (t *Team) observed(ctx context.Context) (function.Observed, error) {
-	var o function.Observed
-	key := client.ObjectKey{Namespace: t.Namespace, Name: t.xr.Name}
-	rg, rss := &actionsv1alpha1.RunnerGroup{}, &actionsv1alpha1.RunnerScaleSet{}
-	ers, al := &runnersv1alpha1.EphemeralRunnerSet{}, &runnersv1alpha1.AutoscalingListener{}
-	for _, get := range []struct {
-		obj client.Object
-		set func()
-	}{
-		{rg, func() { o.RunnerGroup = rg }},
-		{rss, func() { o.RunnerScaleSet = rss }},
-		{ers, func() { o.EphemeralRunnerSet = ers }},
-		{al, func() { o.AutoscalingListener = al }},
-	} {
-		err := t.env.Kube.Get(ctx, key, get.obj)
-		switch {
-		case err == nil:
-			get.set()
-		case !kerrors.IsNotFound(err):
-			return o, err
-		}
-	}
-	return o, nil
-}
-
-func (t *Team) compose(ctx context.Context) error {
-	o, err := t.observed(ctx)
-	if err != nil {
-		return err
-	}
-	r, err := function.Render(t.xr, o)
-	if err != nil {
-		return fmt.Errorf("%s: %w", errRender, err)
-	}
-	// r.Usages are left out: only Crossplane core acts on them, and the local
-	// cluster runs the provider without it.
-	for _, c := range r.Resources {
-		u, err := function.ToComposed(c.Object)
-		if err != nil {
-			return fmt.Errorf("%s: %w", errRender, err)
-		}
-		obj := &u.Unstructured
-		if err := t.env.Kube.Patch(ctx, obj, client.Apply, compositionOwner, client.ForceOwnership); err != nil { //nolint:staticcheck // a whole object, as Crossplane applies it
-			return fmt.Errorf("%s %s %s: %w", errApply, obj.GetKind(), obj.GetName(), err)
-		}
-	}
-	t.mu.Lock()
-	t.status, t.waiting = r.Status, r.Waiting
-	t.mu.Unlock()
-	return nil
-}
-
-// Status is the composite's status as the function last computed it, what it
-// waits for, and the last error of the loop.
-func (t *Team) Status() (function.Status, []string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.status, append([]string(nil), t.waiting...), t.lastErr
-}
-
-// ScaleSetID is the team's scale set id, 0 while unknown.
+// ScaleSetID is the team's scale set id as its composite shows it, 0 while unknown.
 func (t *Team) ScaleSetID() int64 {
-	s, _, _ := t.Status()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, _ := t.State(ctx)
 	return s.ScaleSetID
 }
 
-// WaitReady waits until every composed resource is rendered and the team's listener
-// holds a message session at the simulator: from then on jobs scale the pool.
+// WaitReady waits until Crossplane reports the team's object Ready and the team's
+// listener holds a message session at the simulator: from then on jobs scale the
+// pool.
 func (t *Team) WaitReady(ctx context.Context, timeout time.Duration) error {
 	var last string
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		if perr := t.env.providerExited(); perr != nil {
-			last = "the provider is not running"
-			return false, perr
-		}
-		s, waiting, lerr := t.Status()
+		s, err := t.State(ctx)
 		switch {
-		case lerr != nil:
-			last = lerr.Error()
+		case err != nil:
+			last = err.Error()
 			return false, nil
-		case len(waiting) > 0:
-			last = waiting[0]
+		case s.Ready != string(corev1.ConditionTrue):
+			last = fmt.Sprintf("Ready=%s Synced=%s %s", s.Ready, s.Synced, s.Message)
 			return false, nil
 		case s.ScaleSetID == 0:
 			last = "no scale set id yet"
@@ -310,34 +250,43 @@ func (t *Team) WaitReady(ctx context.Context, timeout time.Duration) error {
 		return false, nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s %s (%s): %w", errReady, t.Namespace, last, err)
+		return fmt.Errorf("%s %s (%s): %w", errReady, t.Namespace, strings.TrimSpace(last), err)
 	}
 	return nil
 }
 
-// Delete removes the team's runner pool in the order Crossplane would (listener,
-// runners, scale set, group), waits while the provider honours its finalizers, then
-// removes the namespace. Finalizers still there after the deadline are removed, so a
-// demo never leaves a namespace stuck.
+// composedKinds are what Crossplane composes for a team, in the team's namespace,
+// and what the provider makes of them.
+func composedKinds() []client.ObjectList {
+	return []client.ObjectList{
+		&actionsv1alpha1.RunnerGroupList{}, &actionsv1alpha1.RunnerScaleSetList{},
+		&runnersv1alpha1.EphemeralRunnerSetList{}, &runnersv1alpha1.EphemeralRunnerList{},
+		&runnersv1alpha1.AutoscalingListenerList{},
+	}
+}
+
+// Delete deletes what the team wrote and waits until Crossplane and the provider
+// removed everything of its runner pool (Leftovers says what), then removes the
+// namespace. Finalizers still there after the deadline are removed, so a demo never
+// leaves a namespace stuck.
 func (t *Team) Delete(ctx context.Context) error {
-	if t.cancel != nil {
-		t.cancel()
-		<-t.composeEnd
-	}
-	key := client.ObjectKey{Namespace: t.Namespace, Name: t.xr.Name}
 	var errs []error
-	for _, obj := range []client.Object{
-		&runnersv1alpha1.AutoscalingListener{}, &runnersv1alpha1.EphemeralRunnerSet{},
-		&actionsv1alpha1.RunnerScaleSet{}, &actionsv1alpha1.RunnerGroup{},
-	} {
-		if err := t.env.DeleteAndWait(ctx, key, obj, 2*time.Minute); err != nil {
-			errs = append(errs, err)
-		}
+	before, _ := t.Leftovers(ctx)
+	start := time.Now()
+	if err := t.env.Kube.Delete(ctx, t.Object.DeepCopy()); client.IgnoreNotFound(err) != nil {
+		errs = append(errs, fmt.Errorf("%s %s: %w", errDelete, t.Namespace, err))
 	}
-	// The ProviderConfig is in use (a finalizer) until the provider saw its users go.
-	pcKey := client.ObjectKey{Namespace: t.Namespace, Name: ProviderConfigName}
-	if err := t.env.DeleteAndWait(ctx, pcKey, &arcv1alpha1.ProviderConfig{}, time.Minute); err != nil {
-		errs = append(errs, err)
+	var left []string
+	err := wait.PollUntilContextTimeout(ctx, time.Second, deleteWait, true, func(ctx context.Context) (bool, error) {
+		var err error
+		left, err = t.Leftovers(ctx)
+		return err == nil && len(left) == 0, nil
+	})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s within %s: %s", errLeftover, deleteWait, strings.Join(left, ", ")))
+	} else {
+		t.env.opts.progress("%s: Crossplane and the provider removed all %d of its objects in %s: %s",
+			t.Namespace, len(before), time.Since(start).Round(100*time.Millisecond), strings.Join(before, ", "))
 	}
 	if err := t.env.DeleteAndWait(ctx, client.ObjectKey{Name: t.Namespace}, &corev1.Namespace{}, 2*time.Minute); err != nil {
 		// Objects of the provider still held by finalizers (it could not
@@ -348,6 +297,65 @@ func (t *Team) Delete(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Leftovers lists what is left of the team's runner pool: its object, the composed
+// resources and the provider's pods and Secrets in its namespace, its scale set and
+// its own runner group at GitHub.
+func (t *Team) Leftovers(ctx context.Context) ([]string, error) {
+	var left []string
+	if _, err := t.Get(ctx); err == nil {
+		left = append(left, t.Object.GetKind()+" "+t.Object.GetName())
+	} else if !kerrors.IsNotFound(err) {
+		return nil, err
+	}
+	lists := append(composedKinds(), &corev1.PodList{}, &corev1.SecretList{})
+	for _, l := range lists {
+		opts := []client.ListOption{client.InNamespace(t.Namespace)}
+		switch l.(type) {
+		case *corev1.PodList, *corev1.SecretList:
+			opts = append(opts, client.MatchingLabels{arcruntime.LabelManagedBy: arcruntime.ManagedBy})
+		}
+		if err := t.env.Kube.List(ctx, l, opts...); err != nil {
+			if meta.IsNoMatchError(err) {
+				continue
+			}
+			return nil, err
+		}
+		_ = meta.EachListItem(l, func(o runtime.Object) error {
+			obj := o.(client.Object)
+			left = append(left, fmt.Sprintf("%T %s", o, obj.GetName()))
+			return nil
+		})
+	}
+	st, err := t.env.SimClient.ActionsState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ss := range st.ScaleSets {
+		if ss.Name == t.ScaleSetName {
+			left = append(left, fmt.Sprintf("scale set %s (id %d) at GitHub", ss.Name, ss.ID))
+		}
+	}
+	if group, create := t.ownGroup(); create {
+		gh, err := ghclient.New(ghclient.Config{BaseURL: t.env.Sim.URL, CABundle: t.env.Sim.CACertPEM, Organization: Org, PersonalAccessToken: PAT})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := gh.GetRunnerGroupByName(ctx, group); err == nil {
+			left = append(left, "runner group "+group+" at GitHub")
+		} else if !ghclient.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	return left, nil
+}
+
+// ownGroup is the runner group the team asked to create, if it did.
+func (t *Team) ownGroup() (string, bool) {
+	create, _, _ := unstructured.NestedBool(t.Object.Object, "spec", "runnerGroup", "create")
+	name, _, _ := unstructured.NestedString(t.Object.Object, "spec", "runnerGroup", "name")
+	return name, create && name != ""
 }
 
 // DeleteAndWait deletes obj (of key) and waits, at most timeout, until it is
@@ -377,11 +385,8 @@ func (e *Env) DeleteAndWait(ctx context.Context, key client.ObjectKey, obj clien
 // releaseFinalizers removes the finalizers of every object of the provider's kinds
 // left in the team's namespace.
 func (t *Team) releaseFinalizers(ctx context.Context) {
-	for _, l := range []client.ObjectList{
-		&runnersv1alpha1.EphemeralRunnerList{}, &runnersv1alpha1.EphemeralRunnerSetList{}, &runnersv1alpha1.AutoscalingListenerList{},
-		&actionsv1alpha1.RunnerScaleSetList{}, &actionsv1alpha1.RunnerGroupList{}, &arcv1alpha1.ProviderConfigList{},
-		&corev1.PodList{}, &corev1.SecretList{},
-	} {
+	lists := append(composedKinds(), &arcv1alpha1.ProviderConfigList{}, &corev1.PodList{}, &corev1.SecretList{})
+	for _, l := range lists {
 		if err := t.env.Kube.List(ctx, l, client.InNamespace(t.Namespace)); err != nil {
 			continue
 		}
@@ -396,4 +401,13 @@ func (t *Team) releaseFinalizers(ctx context.Context) {
 			return nil
 		})
 	}
+}
+
+// toUnstructured converts a typed object (with its TypeMeta set) for apply.
+func toUnstructured(o client.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return nil, err
+	}
+	return &unstructured.Unstructured{Object: m}, nil
 }

@@ -26,18 +26,25 @@ func NewView(w io.Writer, tty bool) *View {
 func Lines(header string, counts []TeamCounts, total int) []string {
 	lines := []string{
 		header,
-		fmt.Sprintf("%-14s %8s %8s %8s   %8s %8s %8s   %s", "team", "queued", "running", "done", "pending", "running", "exited", "progress"),
-		fmt.Sprintf("%-14s %26s   %26s", "", "------------- jobs -------", "----------- runners ------"),
+		fmt.Sprintf("%-14s %-5s %-6s %8s %8s %8s   %8s %8s %8s   %s", "team", "ready", "synced", "queued", "running", "done", "pending", "running", "exited", "progress"),
+		fmt.Sprintf("%-14s %-12s %26s   %26s", "", "", "------------- jobs -------", "----------- runners ------"),
 	}
 	for _, c := range counts {
 		want := total / max(1, len(counts))
 		if c.Submitted > want {
 			want = c.Submitted
 		}
-		lines = append(lines, fmt.Sprintf("%-14s %8d %8d %8d   %8d %8d %8d   %s %d/%d",
-			c.Team, c.Queued, c.Running, c.Done, c.PodsPending, c.PodsReady, c.PodsFinished, Bar(c.Done, want, 24), c.Done, want))
+		lines = append(lines, fmt.Sprintf("%-14s %-5s %-6s %8d %8d %8d   %8d %8d %8d   %s %d/%d",
+			c.Team, orDash(c.Ready), orDash(c.Synced), c.Queued, c.Running, c.Done, c.PodsPending, c.PodsReady, c.PodsFinished, Bar(c.Done, want, 24), c.Done, want))
 	}
 	return lines
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // Bar is a progress bar of width cells.

@@ -1,9 +1,11 @@
 // Package standin plays the processes of pods under kwok, which runs no
-// container (contract 4). For each runner pod it plays the GitHub Actions
-// runner against the simulator with the pod's JIT config and ends the pod
-// with the runner's exit code; for each listener pod it runs the listener
-// binary as a local process, with a kubeconfig holding a token of the pod's
-// ServiceAccount, so that the real API server enforces the listener's Role.
+// container. For each runner pod it plays the GitHub Actions runner against
+// the simulator with the pod's JIT config and ends the pod with the runner's
+// exit code; for each listener pod it runs the listener binary, and for each
+// pod of a Crossplane package (the provider's and the function's Deployments)
+// the package's program, as local processes with the pod's args, environment,
+// Secret volumes and a kubeconfig holding a token of the pod's
+// ServiceAccount, so that the real API server enforces the pod's RBAC.
 package standin
 
 import (
@@ -59,7 +61,15 @@ type Options struct {
 	ListenerBinary string
 	// ListenerEnv is added to every listener process's environment.
 	ListenerEnv []string
-	// WorkDir holds the listeners' files; a temporary folder when empty.
+	// Programs stand for the images of Crossplane packages, by package name
+	// (the last element of the image's repository); package pods whose image
+	// has none are left alone.
+	Programs map[string]Program
+	// HostsFile is the hosts file Crossplane core resolves names with
+	// (cluster/crossplane): each package pod's address is published there
+	// under the names of the Services that select it. None when empty.
+	HostsFile string
+	// WorkDir holds the played pods' files; a temporary folder when empty.
 	WorkDir string
 	// Log receives what the stand-in does.
 	Log logr.Logger
@@ -79,6 +89,9 @@ type StandIn struct {
 	mu      sync.Mutex
 	playing map[string]context.CancelFunc // by pod UID
 	wg      sync.WaitGroup
+
+	addresses addressBook
+	hosts     hostsFile
 }
 
 // Start starts the stand-in; it stops when ctx ends.
@@ -96,33 +109,37 @@ func Start(ctx context.Context, o Options) (*StandIn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errOptions, err)
 	}
-	s := &StandIn{o: o, kube: kube, playing: map[string]context.CancelFunc{}}
+	s := &StandIn{o: o, kube: kube, playing: map[string]context.CancelFunc{}, hosts: hostsFile{path: o.HostsFile}}
 
-	factory := informers.NewSharedInformerFactoryWithOptions(kube, 0,
-		informers.WithNamespace(o.Namespace),
-		informers.WithTweakListOptions(func(lo *metav1.ListOptions) {
-			lo.LabelSelector = labelComponent + " in (" + componentRunner + "," + componentListener + ")"
-		}))
-	inf := factory.Core().V1().Pods().Informer()
-	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { s.observe(ctx, obj) },
-		UpdateFunc: func(_, obj any) { s.observe(ctx, obj) },
-		DeleteFunc: func(obj any) { s.forget(obj) },
-	}); err != nil {
-		return nil, fmt.Errorf("%s: %w", errInformer, err)
+	selectors := []string{labelComponent + " in (" + componentRunner + "," + componentListener + ")"}
+	if len(o.Programs) > 0 {
+		selectors = append(selectors, labelPackageRevision)
 	}
-	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
-		return nil, errors.New(errInformer)
+	for _, sel := range selectors {
+		factory := informers.NewSharedInformerFactoryWithOptions(kube, 0,
+			informers.WithNamespace(o.Namespace),
+			informers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = sel }))
+		inf := factory.Core().V1().Pods().Informer()
+		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { s.observe(ctx, obj) },
+			UpdateFunc: func(_, obj any) { s.observe(ctx, obj) },
+			DeleteFunc: func(obj any) { s.forget(obj) },
+		}); err != nil {
+			return nil, fmt.Errorf("%s: %w", errInformer, err)
+		}
+		factory.Start(ctx.Done())
+		if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+			return nil, errors.New(errInformer)
+		}
+		go func() {
+			<-ctx.Done()
+			factory.Shutdown()
+		}()
 	}
-	go func() {
-		<-ctx.Done()
-		factory.Shutdown()
-	}()
 	return s, nil
 }
 
-// Wait blocks until every runner and listener the stand-in played stopped.
+// Wait blocks until every pod the stand-in played stopped.
 func (s *StandIn) Wait() { s.wg.Wait() }
 
 // observe starts playing a pod once kwok marked it Running, and stops when
@@ -152,11 +169,13 @@ func (s *StandIn) observe(ctx context.Context, obj any) {
 		defer s.wg.Done()
 		log := s.o.Log.WithValues("pod", pod.Namespace+"/"+pod.Name)
 		var err error
-		switch pod.Labels[labelComponent] {
-		case componentRunner:
+		switch {
+		case pod.Labels[labelComponent] == componentRunner:
 			err = s.playRunner(pctx, log, pod.DeepCopy())
-		case componentListener:
+		case pod.Labels[labelComponent] == componentListener:
 			err = s.runListener(pctx, log, pod.DeepCopy())
+		case pod.Labels[labelPackageRevision] != "":
+			err = s.runPackage(pctx, log, pod.DeepCopy())
 		}
 		if err != nil && pctx.Err() == nil {
 			log.Error(err, "stand-in could not play the pod")

@@ -79,7 +79,8 @@ func TestListenerPodProcess(t *testing.T) {
 	// when it is all there.
 	check := `grep -q world "$LISTENER_CONFIG_PATH" || exit 3
 [ "$POD_NAME" = checker ] || exit 4
-grep -q "token: " "$KUBECONFIG" || exit 5
+grep -q "tokenFile: " "$KUBECONFIG" || exit 5
+[ -s "$(sed -n 's/.*tokenFile: //p' "$KUBECONFIG")" ] || exit 6
 exit 0`
 	checker := pod("checker", check)
 	failing := pod("failing", "exit 7")

@@ -101,12 +101,24 @@ func Start(ctx context.Context) (*Env, error) {
 			return nil, fmt.Errorf("%s: %w", errStartCluster, err)
 		}
 	}
+	e, err := Connect(kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.InstallCRDs(ctx, filepath.Join(RepoRoot(), "package", "crds")); err != nil {
+		return nil, fmt.Errorf("%s: %w", errInstallCRDs, err)
+	}
+	return e, nil
+}
+
+// Connect reaches the cluster of kubeconfig as its administrator, installing nothing:
+// on a cluster where Crossplane installs the provider's package, the CRDs are its.
+func Connect(kubeconfig string) (*Env, error) {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", errKubeconfig, kubeconfig, err)
 	}
 	cfg.QPS, cfg.Burst = 1000, 2000
-
 	scheme := kruntime.NewScheme()
 	for _, add := range AddToSchemes {
 		if err := add(scheme); err != nil {
@@ -117,11 +129,7 @@ func Start(ctx context.Context) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errClient, err)
 	}
-	e := &Env{Kubeconfig: kubeconfig, Config: cfg, Scheme: scheme, Client: c}
-	if err := e.InstallCRDs(ctx, filepath.Join(RepoRoot(), "package", "crds")); err != nil {
-		return nil, fmt.Errorf("%s: %w", errInstallCRDs, err)
-	}
-	return e, nil
+	return &Env{Kubeconfig: kubeconfig, Config: cfg, Scheme: scheme, Client: c}, nil
 }
 
 // RepoRoot is the repository's top folder, found from this source file's place in it.

@@ -77,6 +77,7 @@ func main() {
 		metricsAddr      = app.Flag("metrics-bind-address", "Address the Prometheus metrics are served on.").Default(":8080").String()
 		healthAddr       = app.Flag("health-probe-bind-address", "Address the liveness and readiness probes are served on.").Default(":8081").String()
 		listenerImage    = app.Flag("listener-image", "Image of the listener pods, one per runner scale set.").Default(controller.DefaultListenerImage).String()
+		profileAddr      = app.Flag("profile", "Address to serve runtime profiling data on, at /debug/pprof; off when empty.").PlaceHolder("HOST:PORT").String()
 		safeStart        = app.Flag("enable-safe-start", "Start each controller only once the CRDs of its kinds are installed (Crossplane's safe-start; CRDs can be left out by a ManagedResourceActivationPolicy).").Default("true").Bool()
 	)
 	kingpin.MustParse(app.Parse(os.Args[1:]))
@@ -89,7 +90,7 @@ func main() {
 		pollInterval: *pollInterval, syncInterval: *syncInterval, maxReconcileRate: *maxReconcileRate,
 		concurrency: *concurrency, runnerWorkers: *runnerWorkers, clientQPS: *clientQPS, clientBurst: *clientBurst,
 		leaderElection: *leaderElection, leaderNamespace: *leaderNamespace,
-		metricsAddr: *metricsAddr, healthAddr: *healthAddr, listenerImage: *listenerImage, safeStart: *safeStart,
+		metricsAddr: *metricsAddr, healthAddr: *healthAddr, profileAddr: *profileAddr, listenerImage: *listenerImage, safeStart: *safeStart,
 	}); err != nil {
 		log.Info("Provider stopped", "error", err.Error())
 		os.Exit(1)
@@ -106,6 +107,7 @@ type runOptions struct {
 	leaderElection             bool
 	leaderNamespace            string
 	metricsAddr, healthAddr    string
+	profileAddr                string
 	listenerImage              string
 	safeStart                  bool
 }
@@ -136,6 +138,7 @@ func run(ctx context.Context, log logging.Logger, ro runOptions) error {
 		LeaderElectionReleaseOnCancel: true,
 		Metrics:                       metricsserver.Options{BindAddress: ro.metricsAddr},
 		HealthProbeBindAddress:        ro.healthAddr,
+		PprofBindAddress:              ro.profileAddr,
 	}))
 	if err != nil {
 		return fmt.Errorf("%s: %w", errManager, err)

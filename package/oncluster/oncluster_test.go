@@ -14,8 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package oncluster_test runs what the configuration renders for two teams
-// on the local cluster. It is a package of its own so that the render and
+// Package oncluster_test installs the packages with real Crossplane on a local
+// cluster of its own, made for the package's tests and removed after them, and runs
+// teams' runner pools through it. It is a package of its own so that the render and
 // validate tests of package/ do not depend on the whole provider compiling.
 package oncluster_test
 
@@ -28,6 +29,7 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -41,44 +43,73 @@ import (
 	"github.com/arc-crossplane/provider-github-arc/internal/simulator/simclient"
 )
 
-// TestMain lets the demo environment re-execute this test binary in the roles
-// it needs (the listener shim, the embedded provider).
+// world is the cluster with Crossplane and the installed packages that every test
+// of the package uses; worldErr is why it could not be made.
+var (
+	world    *demo.Env
+	worldErr error
+)
+
+// TestMain lets the demo environment re-execute this test binary as the listener
+// shim, and makes the package's cluster (named for this run, with Crossplane, its
+// registry and the packages) before the tests and removes it after them, pass or
+// fail: nothing of it remains where other packages run their own managers.
 func TestMain(m *testing.M) {
 	demo.RunRoleIfAsked()
-	os.Exit(m.Run())
+	code := func() int {
+		if os.Getenv(testenv.EnvKubeconfig) == "" {
+			// Plain `go test ./...`: the tests skip themselves.
+			return m.Run()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+		defer cancel()
+		logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "world: "+format+"\n", args...) }
+		world, worldErr = demo.Start(ctx, demo.Options{
+			ClusterName: fmt.Sprintf("arc-e2e-%d", os.Getpid()), Nodes: 4, Progress: logf,
+		})
+		if world != nil {
+			defer func() {
+				cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				defer ccancel()
+				if err := world.Close(cctx); err != nil {
+					logf("closing: %v", err)
+				}
+			}()
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
 }
 
-// TestTeamsOnTheLocalCluster applies what the function renders for team-a
-// (a runner group of its own) and team-b (an existing group, dind mode) on the
-// local cluster, with the provider, the stand-in and the GitHub simulator:
-// each team's jobs run on its own runners, and team-a's listener token cannot
-// touch team-b's runner set.
-func TestTeamsOnTheLocalCluster(t *testing.T) {
+// getWorld is the package's cluster, or fails the test with why it is missing.
+func getWorld(t *testing.T) *demo.Env {
+	t.Helper()
 	if os.Getenv(testenv.EnvKubeconfig) == "" {
-		t.Skipf("%s is not set: `make test` runs this test on the local cluster", testenv.EnvKubeconfig)
+		t.Skipf("%s is not set: `make test` runs this test on a local cluster of its own", testenv.EnvKubeconfig)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	if worldErr != nil {
+		t.Fatalf("cannot start the cluster with Crossplane and the packages: %v", worldErr)
+	}
+	return world
+}
+
+// TestCrossplaneTeams: Crossplane composes team-a's namespaced AutoscalingRunnerSet
+// (a runner group of its own) and team-b's AutoscalingRunnerSetClaim (an existing
+// group, dind mode); 20 jobs of each team run once each, on the team's own runners;
+// team-a's listener token cannot touch team-b's runner set; deleting both leaves
+// nothing in the cluster or at GitHub.
+func TestCrossplaneTeams(t *testing.T) {
+	env := getWorld(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
 
-	env, err := demo.Start(ctx, demo.Options{Progress: t.Logf})
-	if err != nil {
-		t.Fatalf("cannot start the provider, the simulator and the stand-in: %v", err)
-	}
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer ccancel()
-		if err := env.Close(cctx); err != nil {
-			t.Logf("closing the environment: %v", err)
-		}
-	})
 	// team-b.yaml uses the existing group "builders", which the platform made.
 	if err := env.EnsureRunnerGroup(ctx, "builders"); err != nil {
 		t.Fatal(err)
 	}
-	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%100000)
 	teams, err := env.AddTeams(ctx,
-		demo.TeamSpec{Name: "it7-team-a-" + suffix, Example: "examples/teams/team-a.yaml", MaxRunners: 2},
-		demo.TeamSpec{Name: "it7-team-b-" + suffix, Example: "examples/teams/team-b.yaml", MaxRunners: 2},
+		demo.TeamSpec{Name: "e2e-team-a", Example: "examples/teams/team-a.yaml", MaxRunners: 5},
+		demo.TeamSpec{Name: "e2e-team-b", Example: "examples/teams/team-b.yaml", MaxRunners: 5, Claim: true},
 	)
 	if err != nil {
 		t.Fatalf("cannot add the teams: %v", err)
@@ -87,17 +118,38 @@ func TestTeamsOnTheLocalCluster(t *testing.T) {
 		if err := team.WaitReady(ctx, 4*time.Minute); err != nil {
 			t.Fatalf("team %s is not ready: %v", team.Namespace, err)
 		}
+		t.Logf("%s %s ready %s after it was created", team.Namespace, team.Object.GetKind(), time.Since(team.Created).Round(100*time.Millisecond))
 	}
 	teamA, teamB := teams[0], teams[1]
 	if teamA.ScaleSetID() == teamB.ScaleSetID() {
 		t.Fatalf("both teams have scale set %d", teamA.ScaleSetID())
 	}
 
-	// Two jobs per team, each asking for the team's scale set by name.
+	runTeamsJobs(ctx, t, env, teams, 20)
+	listenerSpeaksForItsTeamOnly(ctx, t, env, teamA, teamB)
+
+	for _, team := range teams {
+		if err := team.Delete(ctx); err != nil {
+			t.Errorf("deleting %s: %v", team.Namespace, err)
+		}
+	}
+	st, err := env.SimClient.ActionsState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.ScaleSets) != 0 || len(st.Runners) != 0 {
+		t.Errorf("after both teams went, the service still has %d scale sets and %d runners", len(st.ScaleSets), len(st.Runners))
+	}
+}
+
+// runTeamsJobs submits n jobs per team, each asking for the team's scale set by
+// name, and checks that each ran once, on a runner pod of its team.
+func runTeamsJobs(ctx context.Context, t *testing.T, env *demo.Env, teams []*demo.Team, n int) {
+	t.Helper()
 	want := map[int64]*demo.Team{}
 	var ids []int64
 	for _, team := range teams {
-		for i := range 2 {
+		for i := range n {
 			j, err := env.SimClient.SubmitJob(ctx, simclient.JobSpec{
 				Repository: demo.Repository, Labels: []string{team.ScaleSetName}, Duration: "1s",
 				DisplayName: fmt.Sprintf("%s #%d", team.Namespace, i+1),
@@ -110,7 +162,7 @@ func TestTeamsOnTheLocalCluster(t *testing.T) {
 			ids = append(ids, j.ID)
 		}
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 4*time.Minute)
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer wcancel()
 	jobs, err := env.SimClient.WaitJobs(wctx, simclient.JobCompleted, ids...)
 	if err != nil {
@@ -141,10 +193,29 @@ func TestTeamsOnTheLocalCluster(t *testing.T) {
 		}
 	}
 
-	// team-a's listener speaks for team-a only: with its ServiceAccount's
-	// token it may patch its own runner set (a dry run, to leave the
-	// listener's numbers alone) and not team-b's.
-	listenerA := &runnersv1alpha1.AutoscalingListener{ObjectMeta: metav1.ObjectMeta{Namespace: teamA.Namespace, Name: teamA.Namespace}}
+}
+
+// listenerSpeaksForItsTeamOnly: team-a's listener, with its ServiceAccount's token,
+// may patch its own runner set (a dry run, to leave the listener's numbers alone)
+// and not team-b's.
+func listenerSpeaksForItsTeamOnly(ctx context.Context, t *testing.T, env *demo.Env, teamA, teamB *demo.Team) {
+	t.Helper()
+	// The composed objects are named after the composite, which for a claim is
+	// the claim's name with a suffix: each namespace has one of each.
+	only := func(list client.ObjectList, ns string) {
+		t.Helper()
+		if err := env.Kube.List(ctx, list, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		if n := meta.LenList(list); n != 1 {
+			t.Fatalf("%T in %s: %d items, want 1", list, ns, n)
+		}
+	}
+	listeners, ownSets, otherSets := &runnersv1alpha1.AutoscalingListenerList{}, &runnersv1alpha1.EphemeralRunnerSetList{}, &runnersv1alpha1.EphemeralRunnerSetList{}
+	only(listeners, teamA.Namespace)
+	only(ownSets, teamA.Namespace)
+	only(otherSets, teamB.Namespace)
+	listenerA := &listeners.Items[0]
 	tr, err := env.Clients.CoreV1().ServiceAccounts(teamA.Namespace).CreateToken(ctx, autoscalinglistener.ServiceAccountName(listenerA),
 		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](600)}}, metav1.CreateOptions{})
 	if err != nil {
@@ -157,11 +228,11 @@ func TestTeamsOnTheLocalCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"replicas":2,"patchID":999}}`))
-	own := &runnersv1alpha1.EphemeralRunnerSet{ObjectMeta: metav1.ObjectMeta{Namespace: teamA.Namespace, Name: teamA.Namespace}}
+	own := &ownSets.Items[0]
 	if err := asListenerA.Patch(ctx, own, patch, client.DryRunAll); err != nil {
 		t.Errorf("team-a's listener cannot patch its own runner set: %v", err)
 	}
-	other := &runnersv1alpha1.EphemeralRunnerSet{ObjectMeta: metav1.ObjectMeta{Namespace: teamB.Namespace, Name: teamB.Namespace}}
+	other := &otherSets.Items[0]
 	if err := asListenerA.Patch(ctx, other, patch, client.DryRunAll); !apierrors.IsForbidden(err) {
 		t.Errorf("team-a's listener patching team-b's runner set: got %v, want Forbidden", err)
 	}

@@ -43,7 +43,6 @@ type Results map[string]map[string]float64
 
 type config struct {
 	out          string
-	provider     string
 	scenarios    string
 	burstJobs    int
 	fanoutSets   int
@@ -62,7 +61,6 @@ func main() {
 	demo.RunRoleIfAsked()
 	var c config
 	flag.StringVar(&c.out, "out", filepath.Join(testenv.RepoRoot(), "docs", "bench"), "folder of latest.json and scaling.png")
-	flag.StringVar(&c.provider, "provider", string(demo.ProviderBinary), "binary (./cmd/provider) or embedded")
 	flag.StringVar(&c.workDir, "work-dir", "", "folder for the binaries, the logs of the provider and listeners and each scenario's <name>-jobs.csv and <name>-calls.json (the simulator's counters by endpoint and status), kept afterwards (a temporary folder, removed, when empty)")
 	flag.StringVar(&c.providerArgs, "provider-args", "", "more flags for the provider, space-separated (for example --debug; its log is in --work-dir)")
 	flag.StringVar(&c.scenarios, "scenarios", "burst,fanout,steady", "scenarios to run, comma-separated")
@@ -72,7 +70,7 @@ func main() {
 	flag.Float64Var(&c.steadyRate, "steady-rate", 5, "jobs per second of (c)")
 	flag.DurationVar(&c.steadyFor, "steady-for", 2*time.Minute, "length of (c)")
 	flag.DurationVar(&c.jobDuration, "job-duration", 10*time.Second, "how long each job runs")
-	flag.DurationVar(&c.profileFor, "profile-for", 30*time.Second, "length of the CPU profiles taken at the start of the burst: the API server's, and the provider's with --provider embedded (0: none)")
+	flag.DurationVar(&c.profileFor, "profile-for", 30*time.Second, "length of the CPU profiles taken at the start of the burst: the API server's and the provider's (0: none)")
 	flag.DurationVar(&c.drainTimeout, "drain-timeout", 20*time.Minute, "how long a scenario may take to finish")
 	flag.Parse()
 	if err := run(c); err != nil {
@@ -91,16 +89,15 @@ func run(c config) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := demo.Options{Progress: progress, Provider: demo.ProviderMode(c.provider), WorkDir: c.workDir}
+	opts := demo.Options{Progress: progress, WorkDir: c.workDir}
 	opts.ProviderArgs = strings.Fields(c.providerArgs)
-	if opts.Provider == demo.ProviderEmbedded {
-		// cmd/provider has no pprof flag; the embedded provider serves one.
+	if c.profileFor > 0 {
 		addr, err := freeLoopbackAddr()
 		if err != nil {
 			return err
 		}
 		c.pprofAddr = addr
-		opts.ProviderEnv = []string{demo.EnvProviderPprof + "=" + addr}
+		opts.ProviderArgs = append(opts.ProviderArgs, "--profile="+addr)
 	}
 	env, err := demo.Start(ctx, opts)
 	if env != nil {
@@ -176,7 +173,7 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 	if err := env.SimClient.ResetCounters(ctx); err != nil {
 		return demo.Summary{}, err
 	}
-	provBefore, lisBefore := env.Provider.Usage(), env.Listeners.Total()
+	provBefore, lisBefore := env.Provider.Total(), env.Listeners.Total()
 	apiBefore, err := readAPIServerUsage(ctx, env.Clients)
 	if err != nil {
 		return demo.Summary{}, err
@@ -216,7 +213,7 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 			progress("%s: writing its calls.json: %v", s.name, err)
 		}
 	}
-	prov, lis := env.Provider.Usage(), env.Listeners.Total()
+	prov, lis := env.Provider.Total(), env.Listeners.Total()
 	api, err := readAPIServerUsage(ctx, env.Clients)
 	if err != nil {
 		return demo.Summary{}, errors.Join(drainErr, err)

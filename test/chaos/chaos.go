@@ -39,9 +39,9 @@ type Options struct {
 	TokenExpiryEvery     time.Duration
 	ListenerKills        int
 	ProviderKills        int
-	// Provider selects how the provider runs (demo.ProviderEmbedded watches only
-	// the run's namespace, which a shared test cluster needs).
-	Provider demo.ProviderMode
+	// ClusterName is the local cluster the run makes (with Crossplane) and
+	// removes; demo.Start's default when empty.
+	ClusterName string
 	// Deadline bounds the whole stream, from the first job to the last runner
 	// pod gone.
 	Deadline time.Duration
@@ -54,7 +54,7 @@ func Defaults(jobs int) Options {
 	return Options{
 		Jobs: jobs, Rate: 5, JobDuration: 2 * time.Second, MaxRunners: 20,
 		ErrorRate: 0.05, ResetRate: 0.05, TokenExpiryEvery: time.Minute,
-		ListenerKills: 5, ProviderKills: 3, Provider: demo.ProviderEmbedded,
+		ListenerKills: 5, ProviderKills: 3,
 		Deadline: 10*time.Minute + time.Duration(jobs)*time.Second,
 	}
 }
@@ -88,7 +88,7 @@ func Run(ctx context.Context, o Options) (report *Report, err error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	env, err := demo.Start(ctx, demo.Options{Progress: logf, Provider: o.Provider, Seed: faultSeed})
+	env, err := demo.Start(ctx, demo.Options{Progress: logf, Seed: faultSeed, ClusterName: o.ClusterName, Nodes: 4})
 	if env != nil {
 		defer func() {
 			// A failed run keeps the provider's and listeners' logs.
@@ -246,14 +246,13 @@ func (k *killer) maybeKill(ctx context.Context, done int) {
 		defer k.wg.Done()
 		defer func() { k.mu.Lock(); k.busy = false; k.mu.Unlock() }()
 		if dueProvider {
-			if err := k.env.Provider.Kill(true); err != nil {
-				k.logf("provider kill: %v", err)
-				return
+			if k.env.KillProvider() == 0 {
+				return // being started again after the last kill: next tick
 			}
 			k.mu.Lock()
 			k.r.ProviderKills++
 			k.mu.Unlock()
-			k.logf("killed the provider (SIGKILL) with %d jobs done; restarted it (pid %d)", done, k.env.Provider.Pid())
+			k.logf("killed the provider's process (SIGKILL) with %d jobs done; its pod's process is started again", done)
 			return
 		}
 		if n := k.env.KillListeners(); n == 0 {

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"strconv"
@@ -20,7 +21,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	// The test binary is also the embedded provider and the listener shim.
+	// The test binary is also the listener shim.
 	demo.RunRoleIfAsked()
 	os.Exit(m.Run())
 }
@@ -39,6 +40,8 @@ func TestChaos(t *testing.T) {
 	}
 	o := Defaults(jobs)
 	o.Logf = t.Logf
+	// A cluster of the run's own, with Crossplane: made and removed by the run.
+	o.ClusterName = fmt.Sprintf("arc-chaos-%d", os.Getpid())
 	if jobs <= 100 {
 		// A short stream (about a minute): slower, so that eight kills fit in
 		// it, and tokens expire more often, so that they expire during it

@@ -37,7 +37,7 @@ type flags struct {
 	duration    time.Duration
 	teams       int
 	maxRunners  int
-	provider    string
+	cluster     string
 	workDir     string
 	readyWithin time.Duration
 }
@@ -52,7 +52,7 @@ func main() {
 	fs.DurationVar(&f.duration, "duration", 3*time.Second, "how long each job runs")
 	fs.IntVar(&f.teams, "teams", 2, "number of teams (team-a and team-b from examples/teams, then more)")
 	fs.IntVar(&f.maxRunners, "max-runners", 20, "maxRunners of each team's pool")
-	fs.StringVar(&f.provider, "provider", string(demo.ProviderBinary), "how the provider runs: binary (./cmd/provider as a process) or embedded (its controllers in a child process of this program)")
+	fs.StringVar(&f.cluster, "cluster", "", "local cluster to run on, created with Crossplane when missing and then removed at the end (default: $ARC_CLUSTER_NAME, else "+demo.DefaultClusterName+")")
 	fs.StringVar(&f.workDir, "workdir", "", "folder for binaries and logs (a temporary one by default)")
 	fs.DurationVar(&f.readyWithin, "ready-within", 3*time.Minute, "how long a team's pool may take to become ready")
 	_ = fs.Parse(os.Args[1:])
@@ -78,7 +78,7 @@ func run(f flags) (err error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	env, err := demo.Start(ctx, demo.Options{WorkDir: f.workDir, Progress: progress, Provider: demo.ProviderMode(f.provider)})
+	env, err := demo.Start(ctx, demo.Options{WorkDir: f.workDir, Progress: progress, ClusterName: f.cluster})
 	if env != nil {
 		defer func() {
 			interrupted := ctx.Err() != nil
@@ -107,7 +107,8 @@ func run(f flags) (err error) {
 		case "team-a":
 			s.Example = "examples/teams/team-a.yaml"
 		case "team-b":
-			s.Example = "examples/teams/team-b.yaml"
+			// Through the legacy claim, as a cluster that still uses claims.
+			s.Example, s.Claim = "examples/teams/team-b.yaml", true
 		default:
 			s.ScaleSetName = name
 		}
@@ -125,11 +126,12 @@ func run(f flags) (err error) {
 		return err
 	}
 	for _, t := range teams {
-		progress("waiting for %s's runner pool (scale set %q): group, scale set, runner set, listener", t.Namespace, t.ScaleSetName)
+		progress("waiting for Crossplane to compose %s's runner pool (scale set %q): group, scale set, runner set, listener", t.Namespace, t.ScaleSetName)
 		if err := t.WaitReady(ctx, f.readyWithin); err != nil {
 			return err
 		}
-		progress("%s ready: scale set id %d, its listener holds a message session", t.Namespace, t.ScaleSetID())
+		progress("%s %s Ready %s after it was created: scale set id %d, its listener holds a message session",
+			t.Namespace, t.Object.GetKind(), time.Since(t.Created).Round(100*time.Millisecond), t.ScaleSetID())
 	}
 
 	if err := env.SimClient.ResetCounters(ctx); err != nil {
@@ -140,10 +142,11 @@ func run(f flags) (err error) {
 	view := demo.NewView(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())))
 	streamStart := time.Now()
 	draw := func(_ []simclient.Job, counts []demo.TeamCounts) {
+		counts = demo.WithStates(ctx, counts, teams)
 		view.Draw(demo.Lines(fmt.Sprintf("jobs and runners, %s", time.Since(streamStart).Round(time.Second)), counts, f.jobs), false)
 	}
 	jobs, err := env.WaitDrained(ctx, stream, teams, 500*time.Millisecond, time.Duration(float64(f.jobs)/max(f.rate, 1)*float64(time.Second))+10*time.Minute, draw)
-	view.Draw(demo.Lines(fmt.Sprintf("jobs and runners, %s", time.Since(streamStart).Round(time.Second)), demo.Snapshot(jobs, stream, env.Pods, teams), f.jobs), true)
+	view.Draw(demo.Lines(fmt.Sprintf("jobs and runners, %s", time.Since(streamStart).Round(time.Second)), demo.WithStates(ctx, demo.Snapshot(jobs, stream, env.Pods, teams), teams), f.jobs), true)
 	view.Release()
 	if err != nil {
 		return err
@@ -163,7 +166,7 @@ func run(f flags) (err error) {
 			case <-ctx.Done():
 			case <-t.C:
 				if jobs, err := env.SimClient.Jobs(ctx); err == nil {
-					view.Draw(demo.Lines("kept running (Ctrl-C removes everything)", demo.Snapshot(jobs, stream, env.Pods, teams), f.jobs), false)
+					view.Draw(demo.Lines("kept running (Ctrl-C removes everything)", demo.WithStates(ctx, demo.Snapshot(jobs, stream, env.Pods, teams), teams), f.jobs), false)
 				}
 			}
 		}
@@ -243,7 +246,7 @@ func printSummary(s demo.Summary, env *demo.Env, teams []*demo.Team) {
 	for _, e := range eps {
 		fmt.Printf("    %6.2f  %s\n", s.PerJob(e.n), strings.TrimSpace(e.name))
 	}
-	pu := env.Provider.Usage()
+	pu := env.Provider.Total()
 	lu := env.Listeners.Total()
 	fmt.Printf("  provider: %.1f CPU s, peak RSS %d MiB; listeners: %.1f CPU s, peak RSS %d MiB\n",
 		pu.CPUSeconds, pu.PeakRSSBytes>>20, lu.CPUSeconds, lu.PeakRSSBytes>>20)
