@@ -150,9 +150,7 @@ func (e *Env) runCLI(ctx context.Context, cli string, args ...string) error {
 // installOnce installs a package with the CLI unless a package of its name is there
 // already (a cluster reused from an earlier run).
 func (e *Env) installOnce(ctx context.Context, cli, kind, name, ref string, flags ...string) error {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(schema.GroupVersionKind{Group: pkgGroup, Version: "v1", Kind: kind})
-	if err := e.Kube.Get(ctx, client.ObjectKey{Name: name}, u); err == nil {
+	if _, err := e.Package(ctx, kind, name); err == nil {
 		e.opts.progress("%s %s is installed already", kind, name)
 		return nil
 	}
@@ -207,11 +205,9 @@ func (e *Env) waitPackages(ctx context.Context) error {
 	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, installWait, true, func(ctx context.Context) (bool, error) {
 		done := true
 		for _, p := range pkgs {
-			u := &unstructured.Unstructured{}
-			u.SetGroupVersionKind(schema.GroupVersionKind{Group: pkgGroup, Version: "v1", Kind: p.kind})
 			state := "not created yet"
 			ok := false
-			if err := e.Kube.Get(ctx, client.ObjectKey{Name: p.name}, u); err == nil {
+			if u, err := e.Package(ctx, p.kind, p.name); err == nil {
 				ok, state = packageState(u)
 			}
 			if last[p.name] != state {
@@ -341,3 +337,33 @@ func (e *Env) createPlatformConfig(ctx context.Context) error {
 	e.opts.progress("the platform's ClusterProviderConfig %q: organization %s, a PAT in Secret %s/%s", ProviderConfigName, Org, crossplane.Namespace, credentialsSecret)
 	return nil
 }
+
+// BuildAndPush builds the package whose crossplane.yaml (and objects) are in root
+// with the Crossplane CLI and pushes it to the registry as
+// ghcr.io/arc-crossplane/NAME:VERSION, which is the reference it returns.
+func (e *Env) BuildAndPush(ctx context.Context, root, name, version string) (string, error) {
+	cli, err := e.crossplaneCLI(ctx)
+	if err != nil {
+		return "", err
+	}
+	file := filepath.Join(e.opts.WorkDir, name+"-"+version+".xpkg")
+	if err := e.runCLI(ctx, cli, "xpkg", "build", "--package-root", root, "--examples-root", filepath.Join(root, "no-examples"), "--package-file", file); err != nil {
+		return "", err
+	}
+	ref := e.Registry + "/" + strings.SplitN(PackagePrefix, "/", 2)[1] + "/" + name + ":" + version
+	if err := e.runCLI(ctx, cli, "xpkg", "push", "-f", file, ref); err != nil {
+		return "", fmt.Errorf("%s %s: %w", errPush, ref, err)
+	}
+	return PackagePrefix + "/" + name + ":" + version, nil
+}
+
+// Package reads an installed package (kind Provider, Function or Configuration).
+func (e *Env) Package(ctx context.Context, kind, name string) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(schema.GroupVersionKind{Group: pkgGroup, Version: "v1", Kind: kind})
+	err := e.Kube.Get(ctx, client.ObjectKey{Name: name}, u)
+	return u, err
+}
+
+// Condition is the condition of type t of an object's status.
+func Condition(u *unstructured.Unstructured, t string) xpv2.Condition { return condition(u, t) }

@@ -147,6 +147,11 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
+	if why := unsynced(observed); why != "" {
+		response.ConditionFalse(rsp, TypeResourcesSynced, ReasonResourceNotSynced).WithMessage(why).TargetCompositeAndClaim()
+	} else {
+		response.ConditionTrue(rsp, TypeResourcesSynced, ReasonAllSynced).TargetCompositeAndClaim()
+	}
 	for _, w := range rendered.Waiting {
 		response.Normal(rsp, w).TargetCompositeAndClaim().WithReason(reasonWaiting)
 	}

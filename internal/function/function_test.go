@@ -48,6 +48,8 @@ type outcome struct {
 	Namespaces map[string]string
 	Status     map[string]any
 	Normal     []string
+	// Conditions set on the composite and its claim: type -> "status reason: message".
+	Conditions map[string]string
 }
 
 func outcomeOf(rsp *fnv1.RunFunctionResponse) outcome {
@@ -73,6 +75,16 @@ func outcomeOf(rsp *fnv1.RunFunctionResponse) outcome {
 	if s, ok := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any); ok {
 		o.Status = s
 	}
+	for _, c := range rsp.GetConditions() {
+		if o.Conditions == nil {
+			o.Conditions = map[string]string{}
+		}
+		if c.GetTarget() != fnv1.Target_TARGET_COMPOSITE_AND_CLAIM {
+			o.Conditions[c.GetType()] = "not on the claim"
+			continue
+		}
+		o.Conditions[c.GetType()] = c.GetStatus().String() + " " + c.GetReason() + ": " + c.GetMessage()
+	}
 	return o
 }
 
@@ -96,6 +108,7 @@ func TestRunFunction(t *testing.T) {
 				Namespaces: map[string]string{"runner-scale-set": "team-b"},
 				Status:     map[string]any{"scaleSetName": "team-b-docker", "runnerGroupName": "builders"},
 				Normal:     []string{`waiting for the runner scale set "team-b-docker" to get its id from the Actions service before starting its listener and runners`},
+				Conditions: map[string]string{TypeResourcesSynced: "STATUS_CONDITION_TRUE AllSynced: "},
 			},
 		},
 		"ScaleSetNameDefaultsToTheCompositeName": {
@@ -107,6 +120,7 @@ func TestRunFunction(t *testing.T) {
 				Namespaces: map[string]string{"runner-scale-set": "team-b"},
 				Status:     map[string]any{"scaleSetName": "team-b", "runnerGroupName": "Default"},
 				Normal:     []string{`waiting for the runner scale set "team-b" to get its id from the Actions service before starting its listener and runners`},
+				Conditions: map[string]string{TypeResourcesSynced: "STATUS_CONDITION_TRUE AllSynced: "},
 			},
 		},
 		"IDsFlowFromObservedResources": {
@@ -139,6 +153,7 @@ func TestRunFunction(t *testing.T) {
 					"scaleSetName": "team-b", "scaleSetID": float64(17), "runnerGroupName": "builders", "runnerGroupID": float64(3),
 					"listener": map[string]any{"phase": "Running", "podName": "team-b-listener"},
 				},
+				Conditions: map[string]string{TypeResourcesSynced: "STATUS_CONDITION_TRUE AllSynced: "},
 			},
 		},
 		"LegacyCompositeGoesToTheClaimsNamespace": {
@@ -151,6 +166,26 @@ func TestRunFunction(t *testing.T) {
 				Namespaces: map[string]string{"runner-scale-set": "team-c"},
 				Status:     map[string]any{"scaleSetName": "team-c", "runnerGroupName": "Default"},
 				Normal:     []string{`waiting for the runner scale set "team-c" to get its id from the Actions service before starting its listener and runners`},
+				Conditions: map[string]string{TypeResourcesSynced: "STATUS_CONDITION_TRUE AllSynced: "},
+			},
+		},
+		"FailingManagedResourceShowsOnTheComposite": {
+			reason: "A scale set that cannot sync (its ProviderConfig is missing) says why on the composite and its claim, not only on itself.",
+			args: args{
+				xr: `{"apiVersion":"platform.arc.crossplane.io/v1alpha1","kind":"AutoscalingRunnerSet",
+					"metadata":{"name":"team-b","namespace":"team-b"},"spec":{"runnerGroup":{"name":"builders"}}}`,
+				observed: map[string]string{
+					"runner-scale-set": `{"apiVersion":"actions.arc.crossplane.io/v1alpha1","kind":"RunnerScaleSet",
+						"metadata":{"name":"team-b","namespace":"team-b"},
+						"status":{"conditions":[{"type":"Synced","status":"False","reason":"ReconcileError","message":"connect failed: cannot get ClusterProviderConfig \"missing\"","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}`,
+				},
+			},
+			want: outcome{
+				Resources:  map[string]fnv1.Ready{"runner-scale-set": fnv1.Ready_READY_FALSE},
+				Namespaces: map[string]string{"runner-scale-set": "team-b"},
+				Status:     map[string]any{"scaleSetName": "team-b", "runnerGroupName": "builders"},
+				Normal:     []string{`waiting for the runner scale set "team-b" to get its id from the Actions service before starting its listener and runners`},
+				Conditions: map[string]string{TypeResourcesSynced: `STATUS_CONDITION_FALSE ResourceNotSynced: RunnerScaleSet team-b: connect failed: cannot get ClusterProviderConfig "missing"`},
 			},
 		},
 		"LegacyCompositeWithoutClaim": {
