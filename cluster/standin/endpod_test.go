@@ -27,11 +27,16 @@ func TestEndPod(t *testing.T) {
 	}
 	s := &StandIn{kube: kube}
 
-	newPod := func(name string, gates ...corev1.PodSchedulingGate) *corev1.Pod {
+	// Every pod is held back from scheduling: its status stays as it is unless
+	// endPod writes it, since nothing else runs it. (kwok, acting on a deleted
+	// pod by name, once removed its successor; a successor left to the
+	// scheduler and kwok once waited more than a minute to run.)
+	hold := []corev1.PodSchedulingGate{{Name: "arc.crossplane.io/test-hold"}}
+	newPod := func(name string) *corev1.Pod {
 		t.Helper()
 		p := &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-			Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, SchedulingGates: gates, Containers: []corev1.Container{
+			Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, SchedulingGates: hold, Containers: []corev1.Container{
 				{Name: runnerContainer, Image: "example.invalid/runner:1"},
 				{Name: "sidecar", Image: "example.invalid/sidecar:1"},
 			}},
@@ -103,11 +108,7 @@ func TestEndPod(t *testing.T) {
 					err := env.Client.Get(ctx, client.ObjectKeyFromObject(played), &corev1.Pod{})
 					return client.IgnoreNotFound(err) == nil && err != nil, client.IgnoreNotFound(err)
 				})
-				// Held back from scheduling, the successor's status stays as
-				// it is unless endPod writes it: nothing else runs it. (A
-				// successor left to the scheduler and kwok once waited more
-				// than a minute to run.)
-				newPod(podName, corev1.PodSchedulingGate{Name: "arc.crossplane.io/test-hold"})
+				newPod(podName)
 			}
 			before := endedOf(podName)
 			if err := s.endPod(ctx, played, tc.exitCode, ""); err != nil {
