@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -119,10 +120,11 @@ type Env struct {
 	// Binaries are the provider's, function's and listener's executables, built
 	// from this tree: what the stand-in runs for their pods.
 	ProviderBinary, FunctionBinary, ListenerBinary string
-	// Provider and Listeners sample the CPU time and memory of the provider's and
-	// the listeners' processes.
-	Provider, Listeners *UsageSampler
-	Pods                *PodRecorder
+	// Provider, Function and Listeners sample the CPU time and memory of the
+	// provider's, the function's and the listeners' processes; Crossplane those of
+	// Crossplane core and its RBAC manager.
+	Provider, Function, Listeners, Crossplane *UsageSampler
+	Pods                                      *PodRecorder
 
 	// KeepWorkDir keeps a temporary work folder (its logs) after Close.
 	KeepWorkDir bool
@@ -222,7 +224,9 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 	o.progress("simulator listening on %s", e.Sim.URL)
 
 	e.Provider = NewUsageSampler(e.bgCtx, e.ProviderBinary, 250*time.Millisecond)
+	e.Function = NewUsageSampler(e.bgCtx, e.FunctionBinary, 250*time.Millisecond)
 	e.Listeners = NewUsageSampler(e.bgCtx, e.ListenerBinary, 250*time.Millisecond)
+	e.Crossplane = NewUsageSamplerOf(e.bgCtx, e.crossplaneProcesses, time.Second)
 	if err := e.startStandIn(); err != nil {
 		return nil, err
 	}
@@ -391,6 +395,20 @@ func (e *Env) programs() map[string]standin.Program {
 			return []string{"--address=" + ip + ":9443", "--metrics-address=" + ip + ":0"}
 		}},
 	}
+}
+
+// crossplaneProcesses are Crossplane core and its RBAC manager: the children of the
+// process that runs the cluster's Crossplane (cluster/crossplane-up.sh).
+func (e *Env) crossplaneProcesses() []int {
+	raw, err := os.ReadFile(filepath.Join(crossplaneDir(e.ClusterName), crossplane.FilePID))
+	if err != nil {
+		return nil
+	}
+	world, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return nil
+	}
+	return childrenOf(world, func(int) bool { return true })
 }
 
 // KillProvider SIGKILLs the provider's process (a crash) and returns how many it

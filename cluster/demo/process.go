@@ -71,23 +71,28 @@ func ReadUsage(pid int) (Usage, error) {
 }
 
 // ChildrenRunning lists the pids of this process's children whose executable is exe.
-// The stand-in runs listeners as our children; this finds them to measure or kill.
+// The stand-in runs listeners, the provider and the function as our children; this
+// finds them to measure or kill.
 func ChildrenRunning(exe string) []int {
+	return childrenOf(os.Getpid(), func(pid int) bool {
+		got, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
+		return err == nil && got == exe
+	})
+}
+
+// childrenOf lists the pids of parent's children that match.
+func childrenOf(parent int, match func(pid int) bool) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
-	self := os.Getpid()
 	var pids []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if got, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err != nil || got != exe {
-			continue
-		}
-		if parentOf(pid) == self {
+		if parentOf(pid) == parent && match(pid) {
 			pids = append(pids, pid)
 		}
 	}
@@ -121,12 +126,17 @@ type UsageSampler struct {
 
 // NewUsageSampler samples every interval the children running exe, until ctx ends.
 func NewUsageSampler(ctx context.Context, exe string, interval time.Duration) *UsageSampler {
+	return NewUsageSamplerOf(ctx, func() []int { return ChildrenRunning(exe) }, interval)
+}
+
+// NewUsageSamplerOf samples every interval the processes pids lists, until ctx ends.
+func NewUsageSamplerOf(ctx context.Context, pids func() []int, interval time.Duration) *UsageSampler {
 	s := &UsageSampler{last: map[int]Usage{}}
 	go func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			s.sample(exe)
+			s.sample(pids())
 			select {
 			case <-ctx.Done():
 				return
@@ -137,8 +147,8 @@ func NewUsageSampler(ctx context.Context, exe string, interval time.Duration) *U
 	return s
 }
 
-func (s *UsageSampler) sample(exe string) {
-	for _, pid := range ChildrenRunning(exe) {
+func (s *UsageSampler) sample(pids []int) {
+	for _, pid := range pids {
 		if u, err := ReadUsage(pid); err == nil {
 			s.mu.Lock()
 			s.last[pid] = u

@@ -328,6 +328,15 @@ func (t *Team) Leftovers(ctx context.Context) ([]string, error) {
 			return nil
 		})
 	}
+	// The Usages that order the deletion go last, once what they protect is gone.
+	usages := &unstructured.UnstructuredList{}
+	usages.SetGroupVersionKind(schema.GroupVersionKind{Group: "protection.crossplane.io", Version: "v1beta1", Kind: "UsageList"})
+	if err := t.env.Kube.List(ctx, usages, client.InNamespace(t.Namespace)); err != nil && !meta.IsNoMatchError(err) {
+		return nil, err
+	}
+	for _, u := range usages.Items {
+		left = append(left, "Usage "+u.GetName())
+	}
 	st, err := t.env.SimClient.ActionsState(ctx)
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	actionsv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/actions/v1alpha1"
 	runnersv1alpha1 "github.com/arc-crossplane/provider-github-arc/apis/runners/v1alpha1"
 	"github.com/arc-crossplane/provider-github-arc/cluster/demo"
 	"github.com/arc-crossplane/provider-github-arc/cluster/testenv"
@@ -127,6 +129,7 @@ func TestCrossplaneTeams(t *testing.T) {
 
 	runTeamsJobs(ctx, t, env, teams, 20)
 	listenerSpeaksForItsTeamOnly(ctx, t, env, teamA, teamB)
+	usagesHoldTheScaleSet(ctx, t, env, teamA)
 
 	for _, team := range teams {
 		if err := team.Delete(ctx); err != nil {
@@ -193,6 +196,21 @@ func runTeamsJobs(ctx context.Context, t *testing.T, env *demo.Env, teams []*dem
 		}
 	}
 
+}
+
+// usagesHoldTheScaleSet: the function's Usages, enforced by Crossplane core's
+// webhook that the API server calls, refuse deleting a team's scale set while its
+// listener and runners use it (a dry run, so nothing goes).
+func usagesHoldTheScaleSet(ctx context.Context, t *testing.T, env *demo.Env, team *demo.Team) {
+	t.Helper()
+	sets := &actionsv1alpha1.RunnerScaleSetList{}
+	if err := env.Kube.List(ctx, sets, client.InNamespace(team.Namespace)); err != nil || len(sets.Items) != 1 {
+		t.Fatalf("the scale sets of %s: %v (%d)", team.Namespace, err, len(sets.Items))
+	}
+	err := env.Kube.Delete(ctx, &sets.Items[0], client.DryRunAll)
+	if err == nil || !strings.Contains(err.Error(), "in-use by") {
+		t.Errorf("deleting %s's RunnerScaleSet while its listener runs: got %v, want Crossplane's webhook to refuse it for its Usages", team.Namespace, err)
+	}
 }
 
 // listenerSpeaksForItsTeamOnly: team-a's listener, with its ServiceAccount's token,

@@ -174,6 +174,7 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 		return demo.Summary{}, err
 	}
 	provBefore, lisBefore := env.Provider.Total(), env.Listeners.Total()
+	xpBefore, fnBefore := env.Crossplane.Total(), env.Function.Total()
 	apiBefore, err := readAPIServerUsage(ctx, env.Clients)
 	if err != nil {
 		return demo.Summary{}, err
@@ -214,6 +215,7 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 		}
 	}
 	prov, lis := env.Provider.Total(), env.Listeners.Total()
+	xp, fn := env.Crossplane.Total(), env.Function.Total()
 	api, err := readAPIServerUsage(ctx, env.Clients)
 	if err != nil {
 		return demo.Summary{}, errors.Join(drainErr, err)
@@ -242,8 +244,12 @@ func runScenario(ctx context.Context, env *demo.Env, c config, s scenario, resul
 		"listener_cpu_seconds":              lis.CPUSeconds - lisBefore.CPUSeconds,
 		"listener_peak_rss_bytes":           float64(lis.PeakRSSBytes),
 		"provider_and_listener_cpu_per_job": sum.PerJobOf(prov.CPUSeconds - provBefore.CPUSeconds + lis.CPUSeconds - lisBefore.CPUSeconds),
-		"apiserver_cpu_seconds":             api.cpuSeconds,
-		"apiserver_cpu_per_job":             sum.PerJobOf(api.cpuSeconds),
+		// Crossplane core with its RBAC manager, and the composition function:
+		// what composing the teams' pools costs while their jobs run.
+		"crossplane_cpu_per_job": sum.PerJobOf(xp.CPUSeconds - xpBefore.CPUSeconds),
+		"function_cpu_per_job":   sum.PerJobOf(fn.CPUSeconds - fnBefore.CPUSeconds),
+		"apiserver_cpu_seconds":  api.cpuSeconds,
+		"apiserver_cpu_per_job":  sum.PerJobOf(api.cpuSeconds),
 	}
 	for ep, n := range sum.CallsByEndpoint {
 		f["calls_per_job "+ep] = sum.PerJob(n)
