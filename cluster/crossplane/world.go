@@ -158,6 +158,9 @@ func Start(ctx context.Context, o Options) (_ *World, err error) {
 		}
 	}()
 
+	if err := rbacManagerPortFree(); err != nil {
+		return nil, err
+	}
 	if err := w.serveRegistry(); err != nil {
 		return nil, err
 	}
@@ -225,6 +228,20 @@ func (w *World) serveRegistry() error {
 	}
 	w.logf("package registry on %s", w.RegistryAddr)
 	return nil
+}
+
+// rbacManagerPort is where the RBAC manager serves its metrics, on every address;
+// it has no flag to move them.
+const rbacManagerPort = 8080
+
+// rbacManagerPortFree fails when the RBAC manager could not listen: another
+// Crossplane of the local world (another cluster's) usually holds the port.
+func rbacManagerPortFree() error {
+	l, err := net.Listen("tcp", fmt.Sprintf(":%d", rbacManagerPort))
+	if err != nil {
+		return fmt.Errorf("%s: port %d is taken, and Crossplane's RBAC manager listens on it on every address: is another cluster's Crossplane running? (make cluster-down with its ARC_CLUSTER_NAME stops it): %w", errStart, rbacManagerPort, err)
+	}
+	return l.Close()
 }
 
 // freePorts asks the kernel for three free ports on every address.

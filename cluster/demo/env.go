@@ -308,11 +308,12 @@ func (e *Env) script(ctx context.Context, name string) (string, error) {
 	if e.opts.Nodes > 0 {
 		cmd.Env = append(cmd.Env, fmt.Sprintf("ARC_CLUSTER_NODES=%d", e.opts.Nodes))
 	}
-	var out strings.Builder
+	var out, errOut strings.Builder
 	cmd.Stdout = &out
-	cmd.Stderr = e.scriptLog()
+	cmd.Stderr = io.MultiWriter(e.scriptLog(), &errOut)
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("cluster/%s: %w", name, err)
+		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+		return "", fmt.Errorf("cluster/%s: %w: %s", name, err, strings.Join(lines[max(0, len(lines)-5):], "\n"))
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	return strings.TrimSpace(lines[len(lines)-1]), nil
