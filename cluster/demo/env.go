@@ -258,15 +258,21 @@ func (e *Env) build(ctx context.Context, pkg, out string) error {
 	return nil
 }
 
-// clusterExists tells whether the named local cluster was created before, in which
-// case the demo reuses it and leaves it running.
-func clusterExists(name string) bool {
+// clusterDir is the folder kwokctl keeps a local cluster in (cluster/lib.sh's
+// kwok_home).
+func clusterDir(name string) string {
 	home := os.Getenv("KWOK_WORKDIR")
 	if home == "" {
 		h, _ := os.UserHomeDir()
 		home = filepath.Join(h, ".kwok")
 	}
-	_, err := os.Stat(filepath.Join(home, "clusters", name))
+	return filepath.Join(home, "clusters", name)
+}
+
+// clusterExists tells whether the named local cluster was created before, in which
+// case the demo reuses it and leaves it running.
+func clusterExists(name string) bool {
+	_, err := os.Stat(clusterDir(name))
 	return err == nil
 }
 
@@ -374,14 +380,7 @@ func (e *Env) startStandIn() error {
 
 // crossplaneDir is the folder of the cluster's Crossplane (cluster/lib.sh's
 // crossplane_dir).
-func crossplaneDir(cluster string) string {
-	home := os.Getenv("KWOK_WORKDIR")
-	if home == "" {
-		h, _ := os.UserHomeDir()
-		home = filepath.Join(h, ".kwok")
-	}
-	return filepath.Join(home, "clusters", cluster, "crossplane")
-}
+func crossplaneDir(cluster string) string { return filepath.Join(clusterDir(cluster), "crossplane") }
 
 // programs are the binaries that stand for the packages' images. Their ports are
 // those of the pods (metrics 8080, health 8081, gRPC 9443) on the pod's address,

@@ -119,7 +119,7 @@ func (s *StandIn) publishServices(ctx context.Context, log logr.Logger, pod *cor
 	for {
 		names, err := s.serviceNames(ctx, pod)
 		if err == nil && len(names) > 0 {
-			if err := s.hosts.add(pod.UID, ip, names); err != nil {
+			if err := s.hosts.add(ctx, pod.UID, ip, names); err != nil {
 				log.Error(err, "cannot write the hosts file")
 			}
 			return
@@ -197,9 +197,14 @@ type hostsFile struct {
 	lines map[types.UID]string
 }
 
-func (h *hostsFile) add(uid types.UID, ip string, names []string) error {
+// add maps names to ip for the pod, unless the pod stopped playing (ctx ended):
+// remove, which runs after that, then never misses a line.
+func (h *hostsFile) add(ctx context.Context, uid types.UID, ip string, names []string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if ctx.Err() != nil {
+		return nil
+	}
 	if h.lines == nil {
 		h.lines = map[types.UID]string{}
 	}
