@@ -13,6 +13,7 @@ import (
 	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -37,8 +38,10 @@ const (
 	// PackageVersion is the version make xpkg builds (the Makefile's VERSION).
 	PackageVersion = "v0.1.0"
 	// RuntimeConfigName is the provider's DeploymentRuntimeConfig in
-	// examples/install/runtimeconfig.yaml.
-	RuntimeConfigName = "provider-github-arc"
+	// examples/install/runtimeconfig.yaml, and ProviderServiceAccount the
+	// ServiceAccount it names, which examples/install/rbac.yaml grants rights.
+	RuntimeConfigName      = "provider-github-arc"
+	ProviderServiceAccount = "provider-github-arc"
 	// ProviderConfigName is the platform's ClusterProviderConfig the teams use.
 	ProviderConfigName = "github"
 	credentialsSecret  = "github-credentials"
@@ -117,7 +120,29 @@ func (e *Env) installPackages(ctx context.Context) error {
 	if err := e.waitPackages(ctx); err != nil {
 		return err
 	}
+	if err := e.checkProviderServiceAccount(ctx); err != nil {
+		return err
+	}
 	e.opts.progress("provider, function and configuration installed and healthy in %s", time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// checkProviderServiceAccount fails unless the provider's Deployment runs as the
+// ServiceAccount its runtime configuration names, the one examples/install/rbac.yaml
+// grants the provider's rights to: under any other, runner pods are never created.
+func (e *Env) checkProviderServiceAccount(ctx context.Context) error {
+	ds := &appsv1.DeploymentList{}
+	if err := e.Kube.List(ctx, ds, client.InNamespace(crossplane.Namespace), client.MatchingLabels{pkgGroup + "/provider": ProviderName}); err != nil {
+		return fmt.Errorf("%s: %w", errPackages, err)
+	}
+	for _, d := range ds.Items {
+		if sa := d.Spec.Template.Spec.ServiceAccountName; sa != ProviderServiceAccount {
+			return fmt.Errorf("%s: the provider's Deployment %s runs as ServiceAccount %q, not %q of its runtime configuration %s", errPackages, d.Name, sa, ProviderServiceAccount, RuntimeConfigName)
+		}
+	}
+	if len(ds.Items) == 0 {
+		return fmt.Errorf("%s: Crossplane made no Deployment for the provider", errPackages)
+	}
 	return nil
 }
 
@@ -258,7 +283,9 @@ func (e *Env) setProviderArgs(ctx context.Context, args []string) error {
 			}}},
 		}}},
 	}}
-	if err := e.Kube.Patch(ctx, u, client.Apply, fieldOwner, client.ForceOwnership); err != nil { //nolint:staticcheck // a whole object
+	// A field manager of its own: applied as fieldOwner, this object would drop
+	// the ServiceAccount name that the same manager applied from the file.
+	if err := e.Kube.Patch(ctx, u, client.Apply, client.FieldOwner("arc-demo-provider-args"), client.ForceOwnership); err != nil { //nolint:staticcheck // a partial object, on purpose
 		return fmt.Errorf("%s the provider's args: %w", errApplyFile, err)
 	}
 	return nil

@@ -227,7 +227,9 @@ func (t *Team) WaitReady(ctx context.Context, timeout time.Duration) error {
 		s, err := t.State(ctx)
 		switch {
 		case err != nil:
-			last = err.Error()
+			if ctx.Err() == nil {
+				last = err.Error()
+			}
 			return false, nil
 		case s.Ready != string(corev1.ConditionTrue):
 			last = fmt.Sprintf("Ready=%s Synced=%s %s", s.Ready, s.Synced, s.Message)
@@ -238,7 +240,9 @@ func (t *Team) WaitReady(ctx context.Context, timeout time.Duration) error {
 		}
 		st, err := t.env.SimClient.ActionsState(ctx)
 		if err != nil {
-			last = err.Error()
+			if ctx.Err() == nil {
+				last = err.Error()
+			}
 			return false, nil
 		}
 		for _, ss := range st.ScaleSets {
