@@ -132,15 +132,20 @@ func (e *Env) installPackages(ctx context.Context) error {
 // grants the provider's rights to: under any other, runner pods are never created.
 func (e *Env) checkProviderServiceAccount(ctx context.Context) error {
 	ds := &appsv1.DeploymentList{}
-	if err := e.Kube.List(ctx, ds, client.InNamespace(crossplane.Namespace), client.MatchingLabels{pkgGroup + "/provider": ProviderName}); err != nil {
+	if err := e.Kube.List(ctx, ds, client.InNamespace(crossplane.Namespace)); err != nil {
 		return fmt.Errorf("%s: %w", errPackages, err)
 	}
+	found := false
 	for _, d := range ds.Items {
+		if d.Spec.Template.Labels[pkgGroup+"/provider"] != ProviderName {
+			continue
+		}
+		found = true
 		if sa := d.Spec.Template.Spec.ServiceAccountName; sa != ProviderServiceAccount {
 			return fmt.Errorf("%s: the provider's Deployment %s runs as ServiceAccount %q, not %q of its runtime configuration %s", errPackages, d.Name, sa, ProviderServiceAccount, RuntimeConfigName)
 		}
 	}
-	if len(ds.Items) == 0 {
+	if !found {
 		return fmt.Errorf("%s: Crossplane made no Deployment for the provider", errPackages)
 	}
 	return nil
