@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -577,7 +578,8 @@ func (e *Env) standinFileLog() logr.Logger {
 	}, funcr.Options{})
 }
 
-// DeleteTeams removes the teams' runner pools and namespaces, all at once.
+// DeleteTeams removes the teams' runner pools and namespaces, all at once; a team
+// removed is no longer one of Teams.
 func (e *Env) DeleteTeams(ctx context.Context, teams ...*Team) error {
 	var (
 		errs  []error
@@ -593,7 +595,11 @@ func (e *Env) DeleteTeams(ctx context.Context, teams ...*Team) error {
 				errMu.Lock()
 				errs = append(errs, err)
 				errMu.Unlock()
+				return
 			}
+			e.mu.Lock()
+			e.teams = slices.DeleteFunc(e.teams, func(o *Team) bool { return o == t })
+			e.mu.Unlock()
 		}()
 	}
 	wg.Wait()
