@@ -414,19 +414,14 @@ func (e *Env) crossplaneProcesses() []int {
 
 // KillProvider SIGKILLs the provider's process (a crash) and returns how many it
 // killed; the stand-in starts it again, as the kubelet restarts a container.
-func (e *Env) KillProvider() int {
-	pids := ChildrenRunning(e.ProviderBinary)
-	for _, pid := range pids {
-		if p, err := os.FindProcess(pid); err == nil {
-			_ = p.Kill()
-		}
-	}
-	return len(pids)
-}
+func (e *Env) KillProvider() int { return killChildren(e.ProviderBinary) }
 
 // KillListeners SIGKILLs every listener process running now and returns how many.
-func (e *Env) KillListeners() int {
-	pids := ChildrenRunning(e.ListenerBinary)
+func (e *Env) KillListeners() int { return killChildren(e.ListenerBinary) }
+
+// killChildren SIGKILLs this process's children that run exe and returns how many.
+func killChildren(exe string) int {
+	pids := ChildrenRunning(exe)
 	for _, pid := range pids {
 		if p, err := os.FindProcess(pid); err == nil {
 			_ = p.Kill()
