@@ -317,7 +317,7 @@ func (e *Env) script(ctx context.Context, name string) (string, error) {
 	}
 	var out, errOut strings.Builder
 	cmd.Stdout = &out
-	cmd.Stderr = io.MultiWriter(e.scriptLog(), &errOut)
+	cmd.Stderr = io.MultiWriter(e.scriptLog(), &errOut, &progressLines{progress: e.opts.progress})
 	if err := cmd.Run(); err != nil {
 		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
 		return "", fmt.Errorf("cluster/%s: %w: %s", name, err, strings.Join(lines[max(0, len(lines)-5):], "\n"))
@@ -326,8 +326,27 @@ func (e *Env) script(ctx context.Context, name string) (string, error) {
 	return strings.TrimSpace(lines[len(lines)-1]), nil
 }
 
-// scriptLog is where the scripts' progress goes: a file in the work folder, since
-// a first build's lines would flood the demo's view.
+// progressLines passes on the scripts' own progress lines (a first build's "still
+// building" every 30 s among them); the tools' output stays in the log.
+type progressLines struct {
+	progress func(format string, args ...any)
+	partial  string // a line whose end has not come yet
+}
+
+func (p *progressLines) Write(b []byte) (int, error) {
+	text := p.partial + string(b)
+	lines := strings.Split(text, "\n")
+	p.partial = lines[len(lines)-1]
+	for _, line := range lines[:len(lines)-1] {
+		if rest, ok := strings.CutPrefix(line, "[cluster] "); ok {
+			p.progress("  %s", rest)
+		}
+	}
+	return len(b), nil
+}
+
+// scriptLog is where the scripts' output goes: a file in the work folder, since
+// the tools' lines would flood the demo's view.
 func (e *Env) scriptLog() io.Writer {
 	f, err := os.OpenFile(filepath.Join(e.opts.WorkDir, "cluster.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
