@@ -1,5 +1,5 @@
-// Package all lists every controller of the provider, for the two programs
-// that run them all: cmd/provider and the demo's embedded provider.
+// Package all lists every controller of the provider, for the program that runs
+// them all (cmd/provider) and the tests that set each one up.
 package all
 
 import (
