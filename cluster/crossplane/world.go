@@ -72,7 +72,7 @@ const (
 	errRegistry = "cannot serve the package registry"
 	errPorts    = "cannot find free ports for Crossplane core"
 	errPrepare  = "cannot prepare the crossplane-system namespace"
-	errInit     = "crossplane core init failed"
+	errInit     = "initialization failed"
 	errStart    = "cannot start"
 	errHealthy  = "Crossplane core did not become healthy"
 	errTLS      = "cannot write core's TLS files"
@@ -339,7 +339,7 @@ func (w *World) retry(ctx context.Context, name string, timeout time.Duration, s
 		return last == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %s: %w", errInit, name, errors.Join(last, err))
+		return fmt.Errorf("%s %s: %w", name, errInit, errors.Join(last, err))
 	}
 	return nil
 }
