@@ -80,7 +80,7 @@ const (
 	errExited   = "exited"
 )
 
-// Options configure Run.
+// Options configure Start.
 type Options struct {
 	// Dir is the world's folder: the registry's address, the hosts file, TLS files,
 	// the package cache and logs. It is made when missing.

@@ -135,10 +135,11 @@ type Env struct {
 	bgCtx     context.Context
 	bgCancel  context.CancelFunc
 
-	mu       sync.Mutex
-	logFiles []*os.File
-	teams    []*Team
-	standin  *standinHandle
+	mu         sync.Mutex
+	logFiles   []*os.File
+	clusterLog io.Writer
+	teams      []*Team
+	standin    *standinHandle
 }
 
 type standinHandle struct {
@@ -183,7 +184,7 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 		if err != nil {
 			e.stopProcesses()
 			if e.StartedCluster {
-				e.clusterDown(context.Background())
+				_ = e.clusterDown(context.Background())
 			}
 		}
 	}()
@@ -224,9 +225,8 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 	}
 	o.progress("simulator listening on %s", e.Sim.URL)
 
-	e.Provider = NewUsageSampler(e.bgCtx, e.ProviderBinary, 250*time.Millisecond)
-	e.Function = NewUsageSampler(e.bgCtx, e.FunctionBinary, 250*time.Millisecond)
-	e.Listeners = NewUsageSampler(e.bgCtx, e.ListenerBinary, 250*time.Millisecond)
+	samplers := NewChildSamplers(e.bgCtx, 250*time.Millisecond, e.ProviderBinary, e.FunctionBinary, e.ListenerBinary)
+	e.Provider, e.Function, e.Listeners = samplers[0], samplers[1], samplers[2]
 	e.Crossplane = NewUsageSamplerOf(e.bgCtx, e.crossplaneProcesses, time.Second)
 	if err := e.startStandIn(); err != nil {
 		return nil, err
@@ -309,8 +309,8 @@ func (e *Env) startCluster(ctx context.Context) error {
 
 // script runs one of the local world's scripts on the demo's cluster and returns
 // the last line it printed.
-func (e *Env) script(ctx context.Context, name string) (string, error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(e.opts.RepoRoot, "cluster", name)) //nolint:gosec // our scripts
+func (e *Env) script(ctx context.Context, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(e.opts.RepoRoot, "cluster", name), args...) //nolint:gosec // our scripts
 	cmd.Env = append(os.Environ(), "ARC_CLUSTER_NAME="+e.ClusterName)
 	if e.opts.Nodes > 0 {
 		cmd.Env = append(cmd.Env, fmt.Sprintf("ARC_CLUSTER_NODES=%d", e.opts.Nodes))
@@ -345,17 +345,20 @@ func (p *progressLines) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// scriptLog is where the scripts' output goes: a file in the work folder, since
+// scriptLog is where the scripts' output goes: cluster.log in the work folder, since
 // the tools' lines would flood the demo's view.
 func (e *Env) scriptLog() io.Writer {
-	f, err := os.OpenFile(filepath.Join(e.opts.WorkDir, "cluster.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return io.Discard
-	}
 	e.mu.Lock()
-	e.logFiles = append(e.logFiles, f)
-	e.mu.Unlock()
-	return f
+	defer e.mu.Unlock()
+	if e.clusterLog == nil {
+		f, err := os.OpenFile(filepath.Join(e.opts.WorkDir, "cluster.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return io.Discard
+		}
+		e.logFiles = append(e.logFiles, f)
+		e.clusterLog = f
+	}
+	return e.clusterLog
 }
 
 func (e *Env) clusterDown(ctx context.Context) error {
@@ -428,7 +431,7 @@ func (e *Env) crossplaneProcesses() []int {
 	if err != nil {
 		return nil
 	}
-	return childrenOf(world, func(int) bool { return true })
+	return childrenOf(world)
 }
 
 // KillProvider SIGKILLs the provider's process (a crash) and returns how many it
@@ -473,21 +476,21 @@ func (e *Env) Close(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	e.stopProcesses()
+	if e.StartedCluster {
+		if err := e.clusterDown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	e.mu.Lock()
 	for _, f := range e.logFiles {
 		_ = f.Close()
 	}
-	e.logFiles = nil
+	e.logFiles, e.clusterLog = nil, nil
 	e.mu.Unlock()
 	if e.tempWorkDir && !e.KeepWorkDir && len(errs) == 0 {
 		_ = os.RemoveAll(e.opts.WorkDir)
 	} else {
 		e.opts.progress("logs kept in %s", e.opts.WorkDir)
-	}
-	if e.StartedCluster {
-		if err := e.clusterDown(ctx); err != nil {
-			errs = append(errs, err)
-		}
 	}
 	return errors.Join(errs...)
 }

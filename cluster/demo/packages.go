@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -156,14 +157,11 @@ func (e *Env) crossplaneCLI(ctx context.Context) (string, error) {
 	if cli := os.Getenv("CROSSPLANE_CLI"); cli != "" {
 		return cli, nil
 	}
-	cmd := exec.CommandContext(ctx, filepath.Join(e.opts.RepoRoot, "cluster", "build-binaries.sh"), "crossplane") //nolint:gosec // our script
-	cmd.Stderr = e.scriptLog()
-	out, err := cmd.Output()
+	bin, err := e.script(ctx, "build-binaries.sh", "crossplane")
 	if err != nil {
-		return "", fmt.Errorf("%s: cluster/build-binaries.sh crossplane: %w", errPackages, err)
+		return "", fmt.Errorf("%s: %w", errPackages, err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return filepath.Join(strings.TrimSpace(lines[len(lines)-1]), "crossplane"), nil
+	return filepath.Join(bin, "crossplane"), nil
 }
 
 func (e *Env) runCLI(ctx context.Context, cli string, args ...string) error {
@@ -196,7 +194,7 @@ func packageState(u *unstructured.Unstructured) (bool, string) {
 	var parts []string
 	ok := true
 	for _, t := range []string{"Installed", "Healthy"} {
-		c := condition(u, t)
+		c := Condition(u, t)
 		if c.Status != corev1.ConditionTrue {
 			ok = false
 		}
@@ -209,16 +207,21 @@ func packageState(u *unstructured.Unstructured) (bool, string) {
 	return ok, strings.Join(parts, " ")
 }
 
-// condition is the condition of type t of an object's status, empty when it has none.
-func condition(u *unstructured.Unstructured, t string) xpv2.Condition {
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		if m["type"] == t {
-			s, _ := m["status"].(string)
-			r, _ := m["reason"].(string)
-			msg, _ := m["message"].(string)
-			return xpv2.Condition{Type: xpv2.ConditionType(t), Status: corev1.ConditionStatus(s), Reason: xpv2.ConditionReason(r), Message: msg}
+// Conditions are the conditions of an object's status.
+func Conditions(u *unstructured.Unstructured) []xpv2.Condition {
+	var st xpv2.ConditionedStatus
+	if m, ok, _ := unstructured.NestedMap(u.Object, "status"); ok {
+		_ = runtime.DefaultUnstructuredConverter.FromUnstructured(m, &st)
+	}
+	return st.Conditions
+}
+
+// Condition is the condition of type t of an object's status; Unknown when it has
+// none.
+func Condition(u *unstructured.Unstructured, t string) xpv2.Condition {
+	for _, c := range Conditions(u) {
+		if string(c.Type) == t {
+			return c
 		}
 	}
 	return xpv2.Condition{Type: xpv2.ConditionType(t), Status: corev1.ConditionUnknown}
@@ -258,7 +261,7 @@ func (e *Env) waitPackages(ctx context.Context) error {
 				why = "XRD " + xrd + ": " + err.Error()
 				return false, nil
 			}
-			if c := condition(u, "Established"); c.Status != corev1.ConditionTrue {
+			if c := Condition(u, "Established"); c.Status != corev1.ConditionTrue {
 				why = "XRD " + xrd + " is not established yet"
 				return false, nil
 			}
@@ -396,6 +399,3 @@ func (e *Env) Package(ctx context.Context, kind, name string) (*unstructured.Uns
 	err := e.Kube.Get(ctx, client.ObjectKey{Name: name}, u)
 	return u, err
 }
-
-// Condition is the condition of type t of an object's status.
-func Condition(u *unstructured.Unstructured, t string) xpv2.Condition { return condition(u, t) }

@@ -11,12 +11,6 @@ import (
 	"time"
 )
 
-const (
-	errStartProcess = "cannot start process"
-	errStopProcess  = "cannot stop process"
-	errExited       = "exited on its own"
-)
-
 // clockTicks is USER_HZ, the unit of the CPU times in /proc/PID/stat; it is 100 on
 // every Linux architecture Go supports.
 const clockTicks = 100
@@ -73,28 +67,32 @@ func ReadUsage(pid int) (Usage, error) {
 // ChildrenRunning lists the pids of this process's children whose executable is exe.
 // The stand-in runs listeners, the provider and the function as our children; this
 // finds them to measure or kill.
-func ChildrenRunning(exe string) []int {
-	return childrenOf(os.Getpid(), func(pid int) bool {
-		got, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
-		return err == nil && got == exe
-	})
-}
+func ChildrenRunning(exe string) []int { return childrenByExe(os.Getpid())[exe] }
 
-// childrenOf lists the pids of parent's children that match.
-func childrenOf(parent int, match func(pid int) bool) []int {
+// childrenByExe lists the pids of parent's children by their executable, in one pass
+// over /proc.
+func childrenByExe(parent int) map[string][]int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
-	var pids []int
+	out := map[string][]int{}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+		if err != nil || parentOf(pid) != parent {
 			continue
 		}
-		if parentOf(pid) == parent && match(pid) {
-			pids = append(pids, pid)
-		}
+		exe, _ := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		out[exe] = append(out[exe], pid)
+	}
+	return out
+}
+
+// childrenOf lists the pids of parent's children.
+func childrenOf(parent int) []int {
+	var pids []int
+	for _, ps := range childrenByExe(parent) {
+		pids = append(pids, ps...)
 	}
 	return pids
 }
@@ -118,25 +116,44 @@ func parentOf(pid int) int {
 }
 
 // UsageSampler keeps the last /proc reading of every process of one kind (the
-// listeners), so processes that were killed or stopped still count.
+// listeners, say), so processes that were killed or stopped still count.
 type UsageSampler struct {
 	mu   sync.Mutex
 	last map[int]Usage
 }
 
-// NewUsageSampler samples every interval the children running exe, until ctx ends.
-func NewUsageSampler(ctx context.Context, exe string, interval time.Duration) *UsageSampler {
-	return NewUsageSamplerOf(ctx, func() []int { return ChildrenRunning(exe) }, interval)
-}
-
 // NewUsageSamplerOf samples every interval the processes pids lists, until ctx ends.
 func NewUsageSamplerOf(ctx context.Context, pids func() []int, interval time.Duration) *UsageSampler {
 	s := &UsageSampler{last: map[int]Usage{}}
+	every(ctx, interval, func() { s.sample(pids()) })
+	return s
+}
+
+// NewChildSamplers samples, every interval until ctx ends, this process's children
+// that run one of exes, each executable's into a sampler of its own: one pass over
+// /proc a tick serves them all.
+func NewChildSamplers(ctx context.Context, interval time.Duration, exes ...string) []*UsageSampler {
+	out := make([]*UsageSampler, len(exes))
+	for i := range exes {
+		out[i] = &UsageSampler{last: map[int]Usage{}}
+	}
+	self := os.Getpid()
+	every(ctx, interval, func() {
+		children := childrenByExe(self)
+		for i, exe := range exes {
+			out[i].sample(children[exe])
+		}
+	})
+	return out
+}
+
+// every calls f at once and then every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
 	go func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			s.sample(pids())
+			f()
 			select {
 			case <-ctx.Done():
 				return
@@ -144,7 +161,6 @@ func NewUsageSamplerOf(ctx context.Context, pids func() []int, interval time.Dur
 			}
 		}
 	}()
-	return s
 }
 
 func (s *UsageSampler) sample(pids []int) {

@@ -74,10 +74,12 @@ type Team struct {
 
 	env *Env
 
-	// The last state read, for CachedState.
-	stateMu sync.Mutex
-	state   TeamState
-	stateAt time.Time
+	// The last state read, for CachedState, and the scale set's id once known:
+	// a scale set keeps its id for its life.
+	stateMu    sync.Mutex
+	state      TeamState
+	stateAt    time.Time
+	scaleSetID int64
 }
 
 // AddTeams creates each team's namespace and its AutoscalingRunnerSet or claim.
@@ -184,7 +186,7 @@ func (t *Team) State(ctx context.Context) (TeamState, error) {
 	if err != nil {
 		return TeamState{Ready: "Unknown", Synced: "Unknown"}, err
 	}
-	ready, synced := condition(u, "Ready"), condition(u, "Synced")
+	ready, synced := Condition(u, "Ready"), Condition(u, "Synced")
 	s := TeamState{Ready: string(ready.Status), Synced: string(synced.Status)}
 	switch {
 	case synced.Status != corev1.ConditionTrue && synced.Message != "":
@@ -210,12 +212,18 @@ func (t *Team) CachedState(ctx context.Context) TeamState {
 	return t.state
 }
 
-// ScaleSetID is the team's scale set id as its composite shows it, 0 while unknown.
+// ScaleSetID is the team's scale set id as its composite shows it, 0 while unknown;
+// the composite is read only until it shows one.
 func (t *Team) ScaleSetID() int64 {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, _ := t.State(ctx)
-	return s.ScaleSetID
+	t.stateMu.Lock()
+	defer t.stateMu.Unlock()
+	if t.scaleSetID == 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s, _ := t.State(ctx)
+		t.scaleSetID = s.ScaleSetID
+	}
+	return t.scaleSetID
 }
 
 // WaitReady waits until Crossplane reports the team's object Ready and the team's

@@ -27,10 +27,9 @@ func TestEndPod(t *testing.T) {
 	}
 	s := &StandIn{kube: kube}
 
-	// Every pod is held back from scheduling: its status stays as it is unless
-	// endPod writes it, since nothing else runs it. (kwok, acting on a deleted
-	// pod by name, once removed its successor; a successor left to the
-	// scheduler and kwok once waited more than a minute to run.)
+	// Every pod is held back from scheduling, so that nothing but endPod writes
+	// its status: kwok acts on pods by name, and could act on a deleted pod's
+	// successor, or leave a successor waiting long to run.
 	hold := []corev1.PodSchedulingGate{{Name: "arc.crossplane.io/test-hold"}}
 	newPod := func(name string) *corev1.Pod {
 		t.Helper()

@@ -156,11 +156,9 @@ func deleteAndWait(t *testing.T, env *demo.Env, obj client.Object) {
 
 // conditionsOf is an object's conditions, for a person.
 func conditionsOf(u *unstructured.Unstructured) string {
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	var out []string
-	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		out = append(out, fmt.Sprintf("%v=%v (%v: %v)", m["type"], m["status"], m["reason"], m["message"]))
+	for _, c := range demo.Conditions(u) {
+		out = append(out, fmt.Sprintf("%s=%s (%s: %s)", c.Type, c.Status, c.Reason, c.Message))
 	}
 	return strings.Join(out, "; ")
 }
